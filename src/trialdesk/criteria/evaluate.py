@@ -1,0 +1,557 @@
+"""Evaluate a rule for one patient: Kleene three-valued logic with evidence.
+
+One function per node type. Each returns an `Outcome`: the truth value (None for
+unknown), the facts used, what would settle an unknown (with its date window), and the
+next date on which the value may change as the planned first dose moves later. Data that
+is missing, too old or not convertible never yields a definite value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from trialdesk.criteria import ast
+from trialdesk.criteria.fields import Item, agent_values, describe, drug_attribute, resolve, section_of
+from trialdesk.criteria.outcome import FALSE, TRUE, Evidence, Need, Outcome, all_of, any_of, negate
+from trialdesk.knowledge.base import Knowledge
+from trialdesk.patient.dates import age_in_years, birthday, days_before
+from trialdesk.patient.measures import creatinine_clearance_cockcroft_gault
+from trialdesk.patient.view import ObservationView, PatientView
+
+# UCUM lengths of time units in days, for comparing attested durations (mo = 30.4375 d).
+_UNIT_DAYS = {"days": Decimal(1), "weeks": Decimal(7), "months": Decimal("30.4375"), "years": Decimal("365.25")}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Assumptions a screening makes where a protocol is silent; each is reported when used.
+
+    default_window_days: how recent an observation must be when the rule states no window.
+    review_max_age_days: how long a section reviewed as complete counts as complete.
+    """
+
+    default_window_days: int = 14
+    review_max_age_days: int = 28
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    view: PatientView
+    knowledge: Knowledge
+    as_of: date
+    first_dose: date
+    settings: Settings
+    item: Item | None = None
+
+    def ref(self, name: str) -> date:
+        return self.first_dose if name == "first_dose" else self.as_of
+
+    def inside(self, item: Item) -> Context:
+        return Context(self.view, self.knowledge, self.as_of, self.first_dose, self.settings, item)
+
+
+def evaluate(node: ast.Expr, ctx: Context) -> Outcome:
+    """The outcome of `node` for the patient, as of `ctx.as_of`, for a first dose on
+    `ctx.first_dose`."""
+    return _EXPR[type(node)](node, ctx)
+
+
+# -- helpers --------------------------------------------------------------------------------
+def _cmp(a: Decimal, op: str, b: Decimal) -> bool:
+    if op == "<":
+        return a < b
+    if op == "<=":
+        return a <= b
+    if op == ">":
+        return a > b
+    if op == ">=":
+        return a >= b
+    if op == "=":
+        return a == b
+    return a != b
+
+
+def _num(value: Decimal) -> str:
+    if value == value.to_integral_value():
+        return format(value.quantize(Decimal(1)), "f")
+    return format(round(value, 2).normalize(), "f")
+
+
+def _unknown(need: Need, *evidence: Evidence, assumptions: tuple[str, ...] = ()) -> Outcome:
+    return Outcome(None, tuple(evidence), (need,), None, assumptions)
+
+
+def _moves(ctx: Context, ref: str, day: date | None) -> date | None:
+    # Only windows that end on the first dose move when the first dose is planned later.
+    return day if ref == "first_dose" else None
+
+
+# -- observations ----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Pick:
+    observation: ObservationView | None
+    outcome: Outcome | None  # set when no observation qualifies
+    evidence: tuple[Evidence, ...]
+    assumptions: tuple[str, ...]
+    changes_on: date | None
+
+
+def _window(window: ast.Window | None, ctx: Context, what: str) -> tuple[date, date, str, tuple[str, ...]]:
+    if window is None:
+        days = ctx.settings.default_window_days
+        note = (f"no recency is stated for {what}: the default window of {days} days before the "
+                f"first dose was assumed (setting default_window_days)")
+        ref = ctx.first_dose
+        return ref - timedelta(days=days), ref, "first_dose", (note,)
+    ref = ctx.ref(window.ref)
+    span = window.duration
+    assert isinstance(span, ast.Span)  # protocol validation: observation windows are fixed spans
+    return ref - timedelta(days=days_before(ref, span.amount, span.unit)), ref, window.ref, ()
+
+
+def _support_status(day: date, duration: ast.Duration, ctx: Context) -> tuple[str, Evidence | None]:
+    """Was a transfusion or growth factor given within `duration` before `day`?"""
+    assert isinstance(duration, ast.Span)
+    start = day - timedelta(days=days_before(day, duration.amount, duration.unit))
+    patient = ctx.view.patient
+    for i, proc in enumerate(patient.procedures.items):
+        if proc.present and proc.type in ("transfusion", "growth_factor") and proc.performed_on and start <= proc.performed_on <= day:
+            return "found", Evidence(f"{proc.type.replace('_', ' ')} on {proc.performed_on}", f"$.procedures.items[{i}]", proc.performed_on)
+    for i, med in enumerate(patient.medications.items):
+        drug = ctx.knowledge.find_drug(med.agent)
+        given = med.stop or med.start
+        if drug and "growth_factor" in drug.classes and given and med.start and med.start <= day and given >= start:
+            return "found", Evidence(f"growth factor {med.agent} from {med.start}", f"$.medications.items[{i}]", med.start)
+    if _section_complete(patient.procedures, ctx):
+        return "none", None
+    return "unknown", None
+
+
+def _pick(node: ast.Latest, ctx: Context) -> _Pick:
+    lab = ctx.knowledge.labs[node.code] if node.code in ctx.knowledge.labs else ctx.knowledge.lab(node.code)
+    what = lab.name + (f" by {node.method}" if node.method else "")
+    start, ref_day, ref, assumptions = _window(node.window, ctx, lab.name)
+    skipped: list[Evidence] = []
+    older: ObservationView | None = None
+    for ov in ctx.view.latest(lab.code):
+        if ov.date > ref_day:
+            continue
+        if ov.date < start:
+            older = ov
+            break
+        if node.method and ov.observation.method != node.method:
+            skipped.append(Evidence(f"{ov.describe()} not counted: method is {ov.observation.method or 'not recorded'}, {node.method} required", ov.path, ov.date))
+            continue
+        if node.unsupported_for is not None:
+            status, support = _support_status(ov.date, node.unsupported_for, ctx)
+            if status == "found":
+                assert support is not None
+                skipped.append(Evidence(f"{ov.describe()} not counted: {support.text} within {_duration_text(node.unsupported_for)} before it", ov.path, ov.date))
+                continue
+            if status == "unknown":
+                need = Need("section:procedures", f"transfusion and growth-factor history for the {_duration_text(node.unsupported_for)} before the {lab.name} of {ov.date} (complete procedures review)", None, ref_day)
+                return _Pick(None, _unknown(need, Evidence(ov.describe(), ov.path, ov.date), assumptions=assumptions), (), assumptions, None)
+        changes = _moves(ctx, ref, ov.date + (ref_day - start) + timedelta(days=1))
+        return _Pick(ov, None, tuple(skipped), assumptions, changes)
+    if older is not None:
+        skipped.append(Evidence(f"latest {older.describe()} is before the window that starts {start}", older.path, older.date))
+    need = Need(f"lab:{lab.code}" + (f":{node.method}" if node.method else ""), what, start, ref_day)
+    return _Pick(None, Outcome(None, tuple(skipped), (need,), None, assumptions), (), assumptions, None)
+
+
+def _compare_observation(node: ast.Compare, pick: _Pick, ctx: Context) -> Outcome:
+    ov = pick.observation
+    assert ov is not None
+    obs, lab = ov.observation, ov.lab
+    right = node.right
+    if isinstance(right, ast.Symbol):
+        if obs.result is None:
+            need = Need(f"lab:{lab.code}:result", f"qualitative result of the {lab.name} of {obs.date}", None, None)
+            return _unknown(need, Evidence(ov.describe(), ov.path, ov.date), assumptions=pick.assumptions)
+        truth = (obs.result == right.name) == (node.op == "=")
+        text = f"{ov.describe()}; required {node.op} {right.name}"
+        return Outcome(truth, (*pick.evidence, Evidence(text, ov.path, ov.date)), (), pick.changes_on, pick.assumptions)
+    if ov.value is None:
+        need = Need(f"lab:{lab.code}:value", f"numeric value of the {lab.name} of {obs.date}")
+        return _unknown(need, Evidence(ov.describe(), ov.path, ov.date), assumptions=pick.assumptions)
+    if isinstance(right, ast.LimitMultiple):
+        return _compare_limit(node.op, right, pick, ctx)
+    if right.unit is None:
+        threshold, shown = right.value, _num(right.value)
+    else:
+        threshold = ctx.knowledge.to_canonical(lab.code, right.value, right.unit)
+        shown = f"{_num(right.value)} {right.unit}"
+    truth = _cmp(ov.value, node.op, threshold)
+    text = f"{ov.describe()}; required {node.op} {shown}"
+    return Outcome(truth, (*pick.evidence, Evidence(text, ov.path, ov.date)), (), pick.changes_on, pick.assumptions)
+
+
+def _compare_limit(op: str, right: ast.LimitMultiple, pick: _Pick, ctx: Context) -> Outcome:
+    ov = pick.observation
+    assert ov is not None and ov.value is not None
+    obs, lab = ov.observation, ov.lab
+    rr = obs.reference_range
+    limit = None if rr is None else (rr.high if right.limit == "ULN" else rr.low)
+    if rr is None or limit is None:
+        need = Need(f"range:{lab.code}:{obs.date}", f"the lab's reference range ({right.limit}) of the {lab.name} of {obs.date}")
+        return _unknown(need, Evidence(ov.describe() + f"; no {right.limit} recorded", ov.path, ov.date), assumptions=pick.assumptions)
+    unit = rr.unit or obs.unit
+    assert unit is not None
+    limit_canonical = ctx.knowledge.to_canonical(lab.code, limit, unit)
+    threshold = right.factor * limit_canonical
+    truth = _cmp(ov.value, op, threshold)
+    ratio = ov.value / limit_canonical if limit_canonical else Decimal(0)
+    text = (f"{lab.name} {_num(obs.value or Decimal(0))} {obs.unit} on {obs.date} = {_num(ratio)} × {right.limit} "
+            f"{_num(limit)} {unit}; limit {op} {_num(right.factor)} × {right.limit}")
+    return Outcome(truth, (*pick.evidence, Evidence(text, ov.path, ov.date)), (), pick.changes_on, pick.assumptions)
+
+
+# -- comparisons ----------------------------------------------------------------------------
+def _age_flip(age: int, op: str, bound: int, birth: date) -> date | None:
+    """The next birthday on which `age op bound` changes value (ages only grow)."""
+    if op in (">=", ">"):
+        target = bound if op == ">=" else bound + 1
+        return birthday(birth, target) if age < target else None
+    if op in ("<=", "<"):
+        target = bound + 1 if op == "<=" else bound
+        return birthday(birth, target) if age < target else None
+    return birthday(birth, age + 1)
+
+
+def _age(ref: str, ctx: Context) -> tuple[int | None, Outcome | None]:
+    birth = ctx.view.patient.birth_date
+    if birth is None:
+        return None, _unknown(Need("record:birth_date", "date of birth"))
+    return age_in_years(birth, ctx.ref(ref)), None
+
+
+def _eval_compare(node: ast.Compare, ctx: Context) -> Outcome:
+    left = node.left
+    if isinstance(left, ast.Latest):
+        pick = _pick(left, ctx)
+        return pick.outcome if pick.outcome is not None else _compare_observation(node, pick, ctx)
+    if isinstance(left, ast.Age):
+        age, missing = _age(left.at, ctx)
+        if missing is not None or age is None:
+            return missing or FALSE
+        assert isinstance(node.right, ast.Quantity) and ctx.view.patient.birth_date is not None
+        bound = int(node.right.value)
+        truth = _cmp(Decimal(age), node.op, node.right.value)
+        flip = _moves(ctx, left.at, _age_flip(age, node.op, bound, ctx.view.patient.birth_date))
+        text = f"age {age} years on {ctx.ref(left.at)} ({left.at.replace('_', ' ')}); required {node.op} {bound} years"
+        return Outcome(truth, (Evidence(text, "$.birth_date"),), (), flip)
+    if isinstance(left, ast.CreatinineClearance):
+        return _creatinine_clearance(node, left, ctx)
+    if isinstance(left, ast.AttestationValue):
+        return _attested_quantity(node, left, ctx)
+    return _field_test(left, ctx, lambda value: _field_compare(value, node.op, node.right), f"{node.op} {_bound_text(node.right)}")
+
+
+def _eval_between(node: ast.Between, ctx: Context) -> Outcome:
+    if isinstance(node.value, ast.Age):
+        age, missing = _age(node.value.at, ctx)
+        if missing is not None or age is None:
+            return missing or FALSE
+        birth = ctx.view.patient.birth_date
+        assert birth is not None
+        low, high = int(node.low.value), int(node.high.value)
+        truth = low <= age <= high
+        flip = birthday(birth, low) if age < low else (birthday(birth, high + 1) if age <= high else None)
+        text = f"age {age} years on {ctx.ref(node.value.at)} ({node.value.at.replace('_', ' ')}); required {low}–{high} years"
+        return Outcome(truth, (Evidence(text, "$.birth_date"),), (), _moves(ctx, node.value.at, flip))
+    return all_of([
+        evaluate(ast.Compare(node.value, ">=", node.low), ctx),
+        evaluate(ast.Compare(node.value, "<=", node.high), ctx),
+    ])
+
+
+def _creatinine_clearance(node: ast.Compare, left: ast.CreatinineClearance, ctx: Context) -> Outcome:
+    creat = _pick(ast.Latest("creatinine", left.window), ctx)
+    weight = _pick(ast.Latest("body_weight", left.window), ctx)
+    patient = ctx.view.patient
+    outcomes = [o for o in (creat.outcome, weight.outcome) if o is not None]
+    if patient.birth_date is None:
+        outcomes.append(_unknown(Need("record:birth_date", "date of birth")))
+    if patient.sex not in ("female", "male"):
+        outcomes.append(_unknown(Need("record:sex", "sex (female or male) for Cockcroft–Gault")))
+    if outcomes:
+        return Outcome(None, tuple(e for o in outcomes for e in o.evidence), tuple(n for o in outcomes for n in o.needs), None,
+                       creat.assumptions + weight.assumptions)
+    assert creat.observation and weight.observation and creat.observation.value and weight.observation.value and patient.birth_date
+    age = age_in_years(patient.birth_date, creat.observation.date)
+    clearance = creatinine_clearance_cockcroft_gault(age, weight.observation.value, creat.observation.value, patient.sex)
+    assert isinstance(node.right, ast.Quantity)
+    truth = _cmp(clearance, node.op, node.right.value)
+    text = (f"creatinine clearance {_num(clearance)} mL/min by Cockcroft–Gault from age {age} y, "
+            f"{weight.observation.describe()}, {creat.observation.describe()}, {patient.sex}; required {node.op} {_num(node.right.value)} mL/min")
+    changes = min((d for d in (creat.changes_on, weight.changes_on) if d), default=None)
+    return Outcome(truth, (Evidence(text, creat.observation.path, creat.observation.date),), (), changes, creat.assumptions + weight.assumptions)
+
+
+def _latest_attestation(topic: str, ctx: Context) -> tuple[int, Any] | None:
+    found = [(i, a) for i, a in enumerate(ctx.view.patient.attestations) if a.topic == topic]
+    return max(found, key=lambda pair: pair[1].on) if found else None
+
+
+def _attested_quantity(node: ast.Compare, left: ast.AttestationValue, ctx: Context) -> Outcome:
+    found = _latest_attestation(left.topic, ctx)
+    name = ctx.knowledge.attestations[left.topic].name if left.topic in ctx.knowledge.attestations else left.topic
+    if found is None or found[1].quantity is None or found[1].unit is None:
+        return _unknown(Need(f"attestation:{left.topic}", f"{name}, stated by the investigator"))
+    index, att = found
+    assert isinstance(node.right, ast.Quantity) and node.right.unit in _UNIT_DAYS
+    stated = att.quantity * _UNIT_DAYS[att.unit]
+    required = node.right.value * _UNIT_DAYS[node.right.unit]
+    truth = _cmp(stated, node.op, required)
+    text = f"{name}: {_num(att.quantity)} {att.unit}, stated by {att.by} on {att.on}; required {node.op} {_num(node.right.value)} {node.right.unit}"
+    return Outcome(truth, (Evidence(text, f"$.attestations[{index}]", att.on),))
+
+
+def _eval_attested(node: ast.Attested, ctx: Context) -> Outcome:
+    found = _latest_attestation(node.topic, ctx)
+    name = ctx.knowledge.attestations[node.topic].name if node.topic in ctx.knowledge.attestations else node.topic
+    if found is None:
+        return _unknown(Need(f"attestation:{node.topic}", name))
+    index, att = found
+    role = f" ({att.role})" if att.role else ""
+    text = f"{name}: {'yes' if att.value else 'no'}, stated by {att.by}{role} on {att.on}"
+    return Outcome(att.value, (Evidence(text, f"$.attestations[{index}]", att.on),))
+
+
+# -- item attributes ------------------------------------------------------------------------
+def _bound_text(bound: ast.Bound) -> str:
+    if isinstance(bound, ast.Symbol):
+        return bound.name
+    if isinstance(bound, ast.LimitMultiple):
+        return f"{_num(bound.factor)} x {bound.limit}"
+    return _num(bound.value) + (f" {bound.unit}" if bound.unit else "")
+
+
+def _field_compare(value: Any, op: str, bound: ast.Bound) -> bool:
+    if isinstance(bound, ast.Symbol):
+        if isinstance(value, frozenset | set):
+            hit = bound.name in value
+        elif isinstance(value, bool):
+            hit = bound.name == ("true" if value else "false")
+        else:
+            hit = str(value) == bound.name
+        return hit if op == "=" else not hit
+    assert isinstance(bound, ast.Quantity)
+    return _cmp(Decimal(value), op, bound.value)
+
+
+def _field_test(field: ast.Field, ctx: Context, test: Callable[[Any], bool], required: str) -> Outcome:
+    """Apply `test` to an attribute; agent attributes are tested per agent, and the line
+    passes if any agent does (a line 'contains' a platinum if one of its agents is one)."""
+    item = ctx.item
+    if field.path[0] in ("agent",) and item is not None:
+        outcomes = []
+        for name, path, drug in agent_values(item, ctx.knowledge):
+            if drug is None:
+                if item.denial:
+                    outcomes.append(TRUE)
+                    continue
+                need = Need(f"drug:{name}", f"identify drug {name!r} at {path}: it is not in the knowledge base (correct the name or add it to drugs.yaml)")
+                outcomes.append(_unknown(need, Evidence(f"{name}: unknown drug", path)))
+                continue
+            value = drug_attribute(drug, field.path[1])
+            shown = ", ".join(sorted(value)) if isinstance(value, frozenset) else str(value)
+            text = f"{name} ({drug.name}): {field.path[1]} {shown}; required {required}"
+            outcomes.append(Outcome(bool(value is not None and test(value)), (Evidence(text, path),)))
+        return any_of(outcomes)
+    resolved = resolve(field.path, item, ctx.view.patient, ctx.knowledge)
+    if resolved.value is None:
+        if item is not None and item.denial:
+            return TRUE
+        where = f"{describe(item)}, " if item is not None else ""
+        return _unknown(Need(f"record:{resolved.path}", f"{resolved.missing} ({where}{resolved.path})"))
+    label = ".".join(field.path)
+    prefix = f"{describe(item)}: " if item is not None else ""
+    shown = ", ".join(sorted(resolved.value)) if isinstance(resolved.value, frozenset) else str(resolved.value)
+    truth = test(resolved.value)
+    return Outcome(truth, (Evidence(f"{prefix}{label} {shown}; required {required}", resolved.path),))
+
+
+def _eval_member(node: ast.Member, ctx: Context) -> Outcome:
+    names = {s.name for s in node.values}
+
+    def test(value: Any) -> bool:
+        if isinstance(value, frozenset | set):
+            return bool(value & names)
+        return str(value) in names
+
+    return _field_test(node.field, ctx, test, f"in [{', '.join(sorted(names))}]")
+
+
+def _eval_flag(node: ast.Flag, ctx: Context) -> Outcome:
+    return _field_test(node.field, ctx, lambda value: value is True, "yes")
+
+
+# -- dates ------------------------------------------------------------------------------------
+def _duration_text(node: ast.Duration) -> str:
+    if isinstance(node, ast.Span):
+        return f"{node.amount} {node.unit}"
+    if isinstance(node, ast.HalfLives):
+        return f"{_num(node.factor)} half-lives"
+    return f"the shorter of {_duration_text(node.first)} and {_duration_text(node.second)}"
+
+
+def _duration_days(node: ast.Duration, ref: date, ctx: Context) -> tuple[int, int | None, list[Evidence], list[Need]]:
+    """The duration in days as an interval [low, high] (high None: unbounded) with the
+    half-life evidence it used; an unknown half-life leaves the interval open."""
+    if isinstance(node, ast.Span):
+        days = days_before(ref, node.amount, node.unit)
+        return days, days, [], []
+    if isinstance(node, ast.ShorterOf):
+        l1, h1, e1, n1 = _duration_days(node.first, ref, ctx)
+        l2, h2, e2, n2 = _duration_days(node.second, ref, ctx)
+        high = h2 if h1 is None else (h1 if h2 is None else min(h1, h2))
+        return min(l1, l2), high, e1 + e2, n1 + n2
+    item = ctx.item
+    assert item is not None  # validation: half_lives only inside a therapy or medication quantifier
+    longest: float | None = 0.0
+    evidence: list[Evidence] = []
+    needs: list[Need] = []
+    for name, path, drug in agent_values(item, ctx.knowledge):
+        if drug is None or drug.half_life_hours is None:
+            longest = None
+            what = f"elimination half-life of {name!r}" + ("" if drug else " (drug not in the knowledge base)")
+            needs.append(Need(f"half_life:{name}", what))
+            continue
+        evidence.append(Evidence(f"{drug.name} elimination half-life {drug.half_life_hours:g} h ({drug.half_life_citation})", path))
+        if longest is not None:
+            longest = max(longest, drug.half_life_hours)
+    if longest is None:
+        return 0, None, evidence, needs
+    # Whole days, rounded up: a washout is never shortened by rounding.
+    days = math.ceil(float(node.factor) * longest / 24)
+    evidence.append(Evidence(f"{_num(node.factor)} half-lives = {float(node.factor) * longest:g} h, counted as {days} days"))
+    return days, days, evidence, needs
+
+
+def _eval_date_test(node: ast.DateTest, ctx: Context) -> Outcome:
+    resolved = resolve(node.field.path, ctx.item, ctx.view.patient, ctx.knowledge)
+    item = ctx.item
+    if resolved.value is None:
+        if item is not None and item.denial:
+            return TRUE
+        where = f"{describe(item)}, " if item is not None else ""
+        return _unknown(Need(f"record:{resolved.path}", f"{resolved.missing} ({where}{resolved.path})"))
+    day: date = resolved.value
+    ref_day = ctx.ref(node.ref)
+    low, high, evidence, needs = _duration_days(node.duration, ref_day, ctx)
+    elapsed = (ref_day - day).days
+    label = f"{describe(item)}: " if item is not None else ""
+    field = node.field.path[-1].replace("_", " ")
+    ref_text = node.ref.replace("_", " ")
+    if node.relation == "within":
+        if elapsed < 0:
+            truth: bool | None = False
+            changes = _moves(ctx, node.ref, day)
+        elif elapsed <= low:
+            truth, changes = True, _moves(ctx, node.ref, day + timedelta(days=low + 1))
+        elif high is not None and elapsed > high:
+            truth, changes = False, None
+        else:
+            truth, changes = None, None
+        relation = "within"
+    else:
+        strict = node.relation == "more_than"
+        # at least d before ref: day <= ref - d; more than d before: day < ref - d
+        lowest_ok = low + (1 if strict else 0)
+        truth = elapsed >= lowest_ok
+        changes = None if truth else _moves(ctx, node.ref, day + timedelta(days=lowest_ok))
+        relation = "more than" if strict else "at least"
+    text = f"{label}{field} {day} is {elapsed} days before {ref_text} {ref_day}; required {relation} {_duration_text(node.duration)}"
+    evidence.append(Evidence(text, resolved.path, day))
+    if truth is None:
+        return Outcome(None, tuple(evidence), tuple(needs), changes)
+    return Outcome(truth, tuple(evidence), (), changes)
+
+
+# -- quantifiers ------------------------------------------------------------------------------
+def _section_complete(section: Any, ctx: Context) -> bool:
+    if not section.complete or section.reviewed_on is None:
+        return False
+    return bool((ctx.first_dose - section.reviewed_on).days <= ctx.settings.review_max_age_days)
+
+
+def _eval_quantifier(node: ast.Quantifier, ctx: Context) -> Outcome:
+    found = _any(node, ctx)
+    return negate(found) if node.kind == "none" else found
+
+
+def _any(node: ast.Quantifier, ctx: Context) -> Outcome:
+    section = section_of(node.collection, ctx.view.patient)
+    base = f"$.{_section_name(node.collection)}.items"
+    outcomes: list[Outcome] = []
+    denials: list[Item] = []
+    for index, value in enumerate(section.items):
+        item = Item(node.collection, value, f"{base}[{index}]", denial=not getattr(value, "present", True))
+        if item.denial:
+            denials.append(item)
+            continue
+        if node.where is None:
+            outcomes.append(Outcome(True, (Evidence(describe(item), item.path),)))
+        else:
+            outcomes.append(evaluate(node.where, ctx.inside(item)))
+    result = any_of(outcomes) if outcomes else FALSE
+    if result.truth is not False:
+        return result
+    name = _section_name(node.collection).replace("_", " ")
+    if _section_complete(section, ctx):
+        expires = section.reviewed_on + timedelta(days=ctx.settings.review_max_age_days + 1)
+        text = f"{name} reviewed on {section.reviewed_on}: nothing that matches"
+        changes = min((d for d in (result.changes_on, expires) if d), default=None)
+        return Outcome(False, (*result.evidence, Evidence(text, f"$.{_section_name(node.collection)}", section.reviewed_on)), (), changes, result.assumptions)
+    for item in denials:
+        denied = evaluate(node.where, ctx.inside(item)) if node.where is not None else TRUE
+        if denied.truth is True:
+            text = f"{describe(item)} recorded ({item.path})"
+            return Outcome(False, (*result.evidence, Evidence(text, item.path)), (), result.changes_on, result.assumptions)
+    stale = f" (last reviewed {section.reviewed_on}, more than {ctx.settings.review_max_age_days} days before the first dose)" if section.complete else ""
+    need = Need(f"section:{_section_name(node.collection)}", f"complete review of {name}{stale}", None, ctx.first_dose)
+    return Outcome(None, result.evidence, (need,), result.changes_on, result.assumptions)
+
+
+def _section_name(collection: str) -> str:
+    from trialdesk.criteria.ast import COLLECTIONS
+
+    return COLLECTIONS[collection]
+
+
+# -- dispatch ---------------------------------------------------------------------------------
+def _eval_literal(node: ast.Literal, ctx: Context) -> Outcome:
+    return TRUE if node.value else FALSE
+
+
+def _eval_not(node: ast.Not, ctx: Context) -> Outcome:
+    return negate(evaluate(node.operand, ctx))
+
+
+def _eval_and(node: ast.And, ctx: Context) -> Outcome:
+    return all_of([evaluate(op, ctx) for op in node.operands])
+
+
+def _eval_or(node: ast.Or, ctx: Context) -> Outcome:
+    return any_of([evaluate(op, ctx) for op in node.operands])
+
+
+_EXPR: dict[type, Callable[[Any, Context], Outcome]] = {
+    ast.Literal: _eval_literal,
+    ast.Not: _eval_not,
+    ast.And: _eval_and,
+    ast.Or: _eval_or,
+    ast.Compare: _eval_compare,
+    ast.Between: _eval_between,
+    ast.Member: _eval_member,
+    ast.DateTest: _eval_date_test,
+    ast.Flag: _eval_flag,
+    ast.Quantifier: _eval_quantifier,
+    ast.Attested: _eval_attested,
+}

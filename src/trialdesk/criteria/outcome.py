@@ -1,0 +1,124 @@
+"""What evaluating a rule returns: a Kleene truth value with its evidence, what would settle
+it, and the date on which it may change.
+
+`truth` is True, False or None (unknown). Combining follows Kleene's strong three-valued
+logic: false and unknown = false; true or unknown = true; otherwise unknown stays unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A fact the verdict used, in words, with the record path it came from."""
+
+    text: str
+    path: str | None = None
+    on: date | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "path": self.path, "date": self.on.isoformat() if self.on else None}
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """A record or test that would settle an unknown, with the dates it must fall between."""
+
+    key: str
+    what: str
+    earliest: date | None = None
+    latest: date | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "what": self.what,
+            "earliest": self.earliest.isoformat() if self.earliest else None,
+            "latest": self.latest.isoformat() if self.latest else None,
+        }
+
+    def window_text(self) -> str:
+        if self.earliest and self.latest:
+            return f"between {self.earliest} and {self.latest}"
+        if self.latest:
+            return f"by {self.latest}"
+        if self.earliest:
+            return f"on or after {self.earliest}"
+        return ""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    truth: bool | None
+    evidence: tuple[Evidence, ...] = ()
+    needs: tuple[Need, ...] = ()
+    changes_on: date | None = None
+    assumptions: tuple[str, ...] = ()
+
+
+TRUE = Outcome(True)
+FALSE = Outcome(False)
+
+
+def _earliest(dates: Iterable[date | None]) -> date | None:
+    present = [d for d in dates if d is not None]
+    return min(present) if present else None
+
+
+def _latest_all(dates: Sequence[date | None]) -> date | None:
+    # The verdict can change only once every deciding child has changed: the latest of
+    # their dates, or never if one of them never changes.
+    if not dates or any(d is None for d in dates):
+        return None
+    return max(d for d in dates if d is not None)
+
+
+def _flatten_evidence(outcomes: Iterable[Outcome]) -> tuple[Evidence, ...]:
+    return tuple(e for o in outcomes for e in o.evidence)
+
+
+def _flatten_needs(outcomes: Iterable[Outcome]) -> tuple[Need, ...]:
+    seen: dict[str, Need] = {}
+    for outcome in outcomes:
+        for need in outcome.needs:
+            seen.setdefault(need.key, need)
+    return tuple(seen.values())
+
+
+def _assumptions(outcomes: Iterable[Outcome]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(a for o in outcomes for a in o.assumptions))
+
+
+def negate(outcome: Outcome) -> Outcome:
+    if outcome.truth is None:
+        return outcome
+    return Outcome(not outcome.truth, outcome.evidence, outcome.needs, outcome.changes_on, outcome.assumptions)
+
+
+def all_of(outcomes: Sequence[Outcome]) -> Outcome:
+    """Kleene conjunction: false if any is false, true if all are true, else unknown."""
+    falses = [o for o in outcomes if o.truth is False]
+    if falses:
+        return Outcome(False, _flatten_evidence(falses), (), _latest_all([o.changes_on for o in falses]), _assumptions(falses))
+    unknowns = [o for o in outcomes if o.truth is None]
+    changes = _earliest(o.changes_on for o in outcomes)
+    if unknowns:
+        return Outcome(None, _flatten_evidence(outcomes), _flatten_needs(unknowns), changes, _assumptions(outcomes))
+    return Outcome(True, _flatten_evidence(outcomes), (), changes, _assumptions(outcomes))
+
+
+def any_of(outcomes: Sequence[Outcome]) -> Outcome:
+    """Kleene disjunction: true if any is true, false if all are false, else unknown."""
+    trues = [o for o in outcomes if o.truth is True]
+    if trues:
+        return Outcome(True, _flatten_evidence(trues), (), _latest_all([o.changes_on for o in trues]), _assumptions(trues))
+    unknowns = [o for o in outcomes if o.truth is None]
+    changes = _earliest(o.changes_on for o in outcomes)
+    if unknowns:
+        return Outcome(None, _flatten_evidence(outcomes), _flatten_needs(unknowns), changes, _assumptions(outcomes))
+    return Outcome(False, _flatten_evidence(outcomes), (), changes, _assumptions(outcomes))

@@ -1,0 +1,73 @@
+"""The exceptions trialdesk raises: a small hierarchy, each naming the bad field and the fix.
+
+Every error a user can cause (a malformed file, an unknown code, a unit that does not
+convert, a rule that does not parse) is one of these, so the CLI can print it as a clear
+message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+
+class TrialdeskError(Exception):
+    """Base of every error trialdesk raises on bad input."""
+
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        self.message = message
+        self.fix = fix
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        if self.fix:
+            return f"{self.message}\n  fix: {self.fix}"
+        return self.message
+
+
+class RecordError(TrialdeskError):
+    """A patient record is malformed or impossible; `path` is the JSON path of the field."""
+
+    def __init__(self, path: str, message: str, *, fix: str | None = None) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}", fix=fix)
+
+
+class UnknownCodeError(TrialdeskError):
+    """A code (lab, drug, histology, site, ...) is not in the knowledge base."""
+
+    def __init__(self, vocabulary: str, code: str, *, where: str = "", fix: str | None = None):
+        self.vocabulary = vocabulary
+        self.code = code
+        location = f"{where}: " if where else ""
+        super().__init__(
+            f"{location}unknown {vocabulary} code {code!r}",
+            fix=fix or f"use a code listed by the {vocabulary} vocabulary, or add it there",
+        )
+
+
+class UnitError(TrialdeskError):
+    """A quantity's unit is missing, unknown, or does not convert to the one needed."""
+
+
+class ProtocolError(TrialdeskError):
+    """A computable protocol file does not validate; the message names the criterion."""
+
+
+class RuleSyntaxError(ProtocolError):
+    """A criteria-language rule does not parse; carries line, column and a caret."""
+
+    def __init__(self, text: str, line: int, column: int, expected: str, *, where: str = ""):
+        self.text = text
+        self.line = line
+        self.column = column
+        lines = text.splitlines() or [""]
+        shown = lines[line - 1] if 0 < line <= len(lines) else ""
+        caret = " " * max(column - 1, 0) + "^"
+        location = f"{where}: " if where else ""
+        super().__init__(
+            f"{location}rule syntax error at line {line}, column {column}\n"
+            f"    {shown}\n    {caret}\n  expected {expected}",
+            fix="correct the rule; the criteria language is described in docs/criteria-language.md",
+        )
+
+
+class ScreeningError(TrialdeskError):
+    """A screening was asked for something impossible (e.g. first dose before the as-of date)."""

@@ -1,0 +1,61 @@
+"""Read a patient record from JSON or YAML; every error names the field's JSON path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from trialdesk.errors import RecordError
+from trialdesk.patient.record import Patient
+
+
+def json_path(loc: tuple[int | str, ...]) -> str:
+    """`('observations', 3, 'value')` -> `$.observations[3].value`."""
+    out = "$"
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _hint(error_type: str) -> str:
+    return {
+        "missing": "add the field",
+        "extra_forbidden": "remove the field or correct its spelling (see `trialdesk schema patient`)",
+        "date_from_datetime_parsing": "write the date as YYYY-MM-DD",
+        "date_parsing": "write the date as YYYY-MM-DD",
+        "literal_error": "use one of the permitted values (see `trialdesk schema patient`)",
+        "greater_than_equal": "the value cannot be below the minimum",
+        "less_than_equal": "the value cannot be above the maximum",
+        "greater_than": "the value must be positive",
+    }.get(error_type, "correct the value (see `trialdesk schema patient`)")
+
+
+def patient_from_data(data: Any, *, source: str = "record") -> Patient:
+    """Validate a parsed record; the first error is raised as a RecordError."""
+    try:
+        return Patient.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        # pydantic puts the validator name of a generic section in the path; drop it
+        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("Section[")))
+        raise RecordError(f"{source}: {json_path(loc)}", first["msg"], fix=_hint(first["type"])) from None
+
+
+def load_patient(path: Path) -> Patient:
+    """Load one patient record (.json, .yaml or .yml)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RecordError(str(path), f"cannot read: {exc.strerror}", fix="check the file name") from None
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            data = yaml.load(text, Loader=yaml.CSafeLoader)
+        else:
+            data = json.loads(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise RecordError(str(path), f"not valid {path.suffix.lstrip('.').upper() or 'JSON'}: {exc}", fix="correct the syntax") from None
+    return patient_from_data(data, source=str(path))

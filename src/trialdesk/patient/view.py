@@ -1,0 +1,132 @@
+"""A patient record checked against the knowledge base and indexed for evaluation.
+
+Building the view is where bad data is refused: an unknown lab, histology, site or
+condition code, a unit that does not convert, an impossible value, or a date after the
+as-of date each raise a RecordError naming the field's JSON path. Drugs are the
+exception: an unknown drug is not an error here but an unknown in every criterion that
+reads it, reported with its path (new agents appear faster than any list).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from trialdesk.errors import RecordError, UnitError
+from trialdesk.knowledge.base import Knowledge
+from trialdesk.knowledge.entries import Lab
+from trialdesk.patient.record import Observation, Patient
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationView:
+    """One observation with its value in the lab's canonical unit and its record path."""
+
+    observation: Observation
+    lab: Lab
+    path: str
+    value: Decimal | None  # canonical unit
+
+    @property
+    def date(self) -> date:
+        return self.observation.date
+
+    def describe(self) -> str:
+        obs = self.observation
+        if obs.value is None:
+            return f"{self.lab.name} {obs.result} on {obs.date}"
+        shown = f"{self.lab.name} {_fmt(obs.value)} {obs.unit}"
+        if self.value is not None and self.lab.canonical_unit and self.value != obs.value:
+            shown += f" (= {_fmt(self.value)} {self.lab.canonical_unit})"
+        return f"{shown} on {obs.date}"
+
+
+def _fmt(value: Decimal) -> str:
+    text = format(value.normalize(), "f") if value == value.to_integral_value() else format(round(value, 3).normalize(), "f")
+    return text
+
+
+@dataclass(frozen=True)
+class PatientView:
+    patient: Patient
+    observations: dict[str, tuple[ObservationView, ...]]  # lab code -> newest first
+
+    def latest(self, code: str) -> tuple[ObservationView, ...]:
+        return self.observations.get(code, ())
+
+
+def _check_codes(patient: Patient, knowledge: Knowledge) -> None:
+    def need(vocab: dict[str, Any] | Any, code: str | None, path: str, name: str) -> None:
+        if code is not None and code not in vocab:
+            raise RecordError(path, f"unknown {name} code {code!r}", fix=f"use a {name} code from the knowledge base (`trialdesk knowledge {name}`)")
+
+    for i, dx in enumerate(patient.diagnoses.items):
+        need(knowledge.histologies, dx.histology, f"$.diagnoses.items[{i}].histology", "histology")
+        need(knowledge.sites, dx.primary_site, f"$.diagnoses.items[{i}].primary_site", "site")
+    for i, met in enumerate(patient.metastases.items):
+        need(knowledge.sites, met.site, f"$.metastases.items[{i}].site", "site")
+    for i, cond in enumerate(patient.history.items):
+        need(knowledge.conditions, cond.category, f"$.history.items[{i}].category", "condition")
+    for i, proc in enumerate(patient.procedures.items):
+        need(knowledge.sites, proc.site, f"$.procedures.items[{i}].site", "site")
+    for i, lesion in enumerate(patient.lesions.items):
+        need(knowledge.sites, lesion.site, f"$.lesions.items[{i}].site", "site")
+    for i, att in enumerate(patient.attestations):
+        need(knowledge.attestations, att.topic, f"$.attestations[{i}].topic", "attestation")
+
+
+def _observation_view(obs: Observation, index: int, knowledge: Knowledge) -> ObservationView:
+    path = f"$.observations[{index}]"
+    lab = knowledge.lab(obs.code, where=f"{path}.code")
+    value = None
+    if obs.result is not None and lab.results and obs.result not in lab.results:
+        raise RecordError(f"{path}.result", f"{obs.result!r} is not a result of {lab.name}", fix=f"use one of: {', '.join(lab.results)}")
+    if obs.value is not None:
+        if lab.kind == "qualitative":
+            raise RecordError(f"{path}.value", f"{lab.name} is qualitative", fix=f"give result: one of {', '.join(lab.results)}")
+        assert obs.unit is not None  # the record model requires a unit with a value
+        try:
+            value = knowledge.to_canonical(lab.code, obs.value, obs.unit, where=f"{path}.unit")
+        except UnitError as exc:
+            raise RecordError(f"{path}.unit", exc.message.split(": ", 1)[-1], fix=exc.fix) from None
+        if lab.plausible and not lab.plausible[0] <= value <= lab.plausible[1]:
+            low, high = lab.plausible
+            raise RecordError(
+                f"{path}.value",
+                f"{lab.name} {obs.value} {obs.unit} is impossible (plausible {low}–{high} {lab.canonical_unit})",
+                fix="check the value and its unit",
+            )
+        rr = obs.reference_range
+        if rr is not None and rr.unit is not None and knowledge.unit_factor(lab.code, rr.unit) is None:
+            raise RecordError(f"{path}.reference_range.unit", f"unit {rr.unit!r} does not convert for {lab.name}", fix=f"use one of: {', '.join(lab.units)}")
+    return ObservationView(obs, lab, path, value)
+
+
+def _future_dates(data: Any, as_of: date, path: str = "$") -> None:
+    # Anything dated after the as-of date cannot have been observed yet; planned items
+    # (a planned vaccination, a scheduled biopsy) are the exception.
+    if isinstance(data, dict):
+        if data.get("planned") is True:
+            return
+        for key, value in data.items():
+            _future_dates(value, as_of, f"{path}.{key}")
+    elif isinstance(data, list | tuple):
+        for i, value in enumerate(data):
+            _future_dates(value, as_of, f"{path}[{i}]")
+    elif isinstance(data, date) and data > as_of:
+        raise RecordError(path, f"date {data} is after the as-of date {as_of}", fix="correct the date, mark the item planned, or screen as of a later date")
+
+
+def build_view(patient: Patient, knowledge: Knowledge, as_of: date) -> PatientView:
+    """Check a record against the knowledge base and the as-of date, and index it."""
+    _check_codes(patient, knowledge)
+    _future_dates(patient.model_dump(), as_of)
+    grouped: dict[str, list[ObservationView]] = defaultdict(list)
+    for i, obs in enumerate(patient.observations):
+        view = _observation_view(obs, i, knowledge)
+        grouped[view.lab.code].append(view)
+    ordered = {code: tuple(sorted(views, key=lambda v: v.date, reverse=True)) for code, views in grouped.items()}
+    return PatientView(patient, ordered)
