@@ -104,8 +104,7 @@ class _Pick:
 def _window(window: ast.Window | None, ctx: Context, what: str) -> tuple[date, date, str, tuple[str, ...]]:
     if window is None:
         days = ctx.settings.default_window_days
-        note = (f"no recency is stated for {what}: the default window of {days} days before the "
-                f"first dose was assumed (setting default_window_days)")
+        note = f"default window of {days} days before the first dose (no recency stated; setting default_window_days) — {what}"
         ref = ctx.first_dose
         return ref - timedelta(days=days), ref, "first_dose", (note,)
     ref = ctx.ref(window.ref)

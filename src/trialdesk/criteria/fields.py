@@ -125,7 +125,7 @@ def resolve(path: tuple[str, ...], item: Item | None, patient: record.Patient, k
         return _measurable(item)
     if name == "active":
         return _active(item)
-    if name == "date":
+    if name == "date" and item.collection == "procedure":
         day: date | None = value.ended_on or value.performed_on
         return Resolved(day, f"{item.path}.performed_on", None if day else "the date of the procedure")
     attribute = getattr(value, path[0])

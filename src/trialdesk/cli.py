@@ -1,0 +1,251 @@
+"""The `trialdesk` command line: a thin interface over the screening services.
+
+Heavy modules are imported inside the commands, so `trialdesk --help` and a single
+screening start fast. Bad input exits with status 2 and one clear message; a completed
+screening exits 0 whatever its verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from trialdesk.knowledge.base import Knowledge
+    from trialdesk.protocol.load import LoadedProtocol
+    from trialdesk.screening.batch import PatientOutcome
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Computable protocols and patient screening for phase 2 oncology trials.")
+protocol_app = typer.Typer(no_args_is_help=True, help="List, show and validate computable protocols.")
+schema_app = typer.Typer(no_args_is_help=True, help="Print published JSON Schemas.")
+app.add_typer(protocol_app, name="protocol")
+app.add_typer(schema_app, name="schema")
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    html = "html"
+
+
+AsOf = Annotated[str | None, typer.Option("--as-of", help="screening date, YYYY-MM-DD (default: today)")]
+FirstDose = Annotated[str | None, typer.Option("--first-dose", help="planned first dose, YYYY-MM-DD (default: the as-of date)")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or html")]
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="write to this file instead of the terminal")]
+ProtocolsDir = Annotated[Path | None, typer.Option("--protocols", help="folder of protocol files (default: the shipped ones)")]
+DefaultWindow = Annotated[int, typer.Option("--default-window", help="days an observation stays usable when a protocol states no window")]
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _date(text: str | None, name: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(f"{name} {text!r} is not a date\n  fix: write it as YYYY-MM-DD")
+
+
+def _knowledge() -> Knowledge:
+    from trialdesk.knowledge.base import load_knowledge
+
+    return load_knowledge()
+
+
+def _protocols(knowledge: Knowledge, folder: Path | None, trials: list[str] | None) -> list[LoadedProtocol]:
+    from trialdesk.protocol.load import load_protocols
+
+    loaded = load_protocols(knowledge, folder)
+    if not trials:
+        return list(loaded.values())
+    missing = [t for t in trials if t not in loaded]
+    if missing:
+        _fail(f"no protocol for {', '.join(missing)}\n  fix: one of {', '.join(loaded)} (trialdesk protocol list)")
+    return [loaded[t] for t in trials]
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+
+
+def _run_screening(patients: list[Path], trials: list[str] | None, as_of_text: str | None, first_text: str | None,
+                   fmt: Format, output: Path | None, folder: Path | None, window: int, ordered: bool) -> None:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from trialdesk.criteria.evaluate import Settings
+    from trialdesk.errors import TrialdeskError
+    from trialdesk.screening.batch import record_files, screen_files
+    from trialdesk.screening.screen import Screener
+
+    as_of = _date(as_of_text, "--as-of") or date.today()
+    first_dose = _date(first_text, "--first-dose")
+    try:
+        knowledge = _knowledge()
+        protocols = _protocols(knowledge, folder, trials)
+        screeners = [Screener(p, knowledge, Settings(default_window_days=window)) for p in protocols]
+        files = record_files(patients)
+        if not files:
+            _fail("no patient records found\n  fix: name .json or .yaml record files or a folder holding them")
+        if fmt is Format.html and (output is None or len(files) != 1):
+            _fail("--format html writes one patient's summary to a file\n  fix: name one patient and add -o FILE.html")
+        outcomes: list[PatientOutcome] = []
+        with Progress(console=Console(stderr=True), transient=True, disable=len(files) < 20) as progress:
+            task = progress.add_task("screening", total=len(files))
+            for outcome in screen_files(files, screeners, knowledge, as_of, first_dose, ordered=ordered,
+                                        progress=lambda: progress.advance(task)):
+                outcomes.append(outcome)
+    except TrialdeskError as exc:
+        _fail(str(exc))
+    if len(files) == 1 and outcomes[0].error is not None:
+        _fail(str(outcomes[0].error))
+    _emit(outcomes, protocols, fmt, output, single=len(files) == 1)
+
+
+def _emit(outcomes: list[PatientOutcome], protocols: list[LoadedProtocol], fmt: Format, output: Path | None, single: bool) -> None:
+    from rich.console import Console
+
+    from trialdesk.render.table import screening_renderable, summary_renderable
+
+    if fmt is Format.json:
+        data: Any
+        rows = [
+            {"file": str(o.path), "error": str(o.error)} if o.error else [r.to_dict() for r in o.results]
+            for o in outcomes
+        ]
+        data = rows[0] if single else rows
+        if single and isinstance(data, list) and len(data) == 1:
+            data = data[0]
+        _write(json.dumps(data, indent=2, ensure_ascii=False), output)
+        return
+    if fmt is Format.html:
+        from trialdesk.render.html import prescreen_html
+
+        result = outcomes[0].results[0]
+        review = next((p.protocol.review for p in protocols if p.id == result.trial), ())
+        _write(prescreen_html(result, review), output)
+        return
+    console = Console(file=output.open("w", encoding="utf-8") if output else None, width=None if output is None else 140)
+    if single:
+        for result in outcomes[0].results:
+            console.print(screening_renderable(result))
+    else:
+        console.print(summary_renderable(outcomes))
+
+
+@app.command()
+def screen(
+    patients: Annotated[list[Path], typer.Argument(help="patient record files (.json/.yaml) or folders")],
+    trial: Annotated[list[str], typer.Option("--trial", "-t", help="trial id, e.g. NCT07077564 (repeatable)")],
+    as_of: AsOf = None,
+    first_dose: FirstDose = None,
+    fmt: FormatOpt = Format.table,
+    output: Output = None,
+    protocols: ProtocolsDir = None,
+    default_window: DefaultWindow = 14,
+) -> None:
+    """Screen patients against a trial: each criterion's verdict, evidence and what is missing."""
+    _run_screening(patients, trial, as_of, first_dose, fmt, output, protocols, default_window, ordered=False)
+
+
+@app.command("match")
+def match_command(
+    patients: Annotated[list[Path], typer.Argument(help="patient record files (.json/.yaml) or folders")],
+    trial: Annotated[list[str] | None, typer.Option("--trial", "-t", help="limit to these trials")] = None,
+    as_of: AsOf = None,
+    first_dose: FirstDose = None,
+    fmt: FormatOpt = Format.table,
+    output: Output = None,
+    protocols: ProtocolsDir = None,
+    default_window: DefaultWindow = 14,
+) -> None:
+    """Match patients across all trials: eligible first, then undetermined, then ineligible."""
+    _run_screening(patients, trial, as_of, first_dose, fmt, output, protocols, default_window, ordered=True)
+
+
+@protocol_app.command("list")
+def protocol_list(protocols: ProtocolsDir = None) -> None:
+    """The shipped protocols with their criteria counts and content hashes."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from trialdesk.errors import TrialdeskError
+
+    try:
+        loaded = _protocols(_knowledge(), protocols, None)
+    except TrialdeskError as exc:
+        _fail(str(exc))
+    table = Table()
+    for column in ("trial", "title", "inclusion", "exclusion", "with readings", "sha256"):
+        table.add_column(column)
+    for p in loaded:
+        kinds = [c.criterion.kind for c in p.criteria]
+        table.add_row(p.id, p.protocol.title, str(kinds.count("inclusion")), str(kinds.count("exclusion")),
+                      str(sum(c.ambiguous for c in p.criteria)), p.sha256[:12])
+    Console().print(table)
+
+
+@protocol_app.command("show")
+def protocol_show(trial_id: str, fmt: FormatOpt = Format.table, protocols: ProtocolsDir = None) -> None:
+    """Every criterion of a protocol with its source sentence, rule or readings."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from trialdesk.criteria.format import format_rule
+    from trialdesk.errors import TrialdeskError
+
+    try:
+        (p,) = _protocols(_knowledge(), protocols, [trial_id])
+    except TrialdeskError as exc:
+        _fail(str(exc))
+    if fmt is Format.json:
+        _write(json.dumps({**p.protocol.model_dump(mode="json"), "sha256": p.sha256}, indent=2, ensure_ascii=False), None)
+        return
+    console = Console()
+    console.print(f"[bold]{p.id}[/bold] {p.protocol.title}\nsha256 {p.sha256}")
+    table = Table(show_lines=True)
+    for column in ("criterion", "source", "rule"):
+        table.add_column(column)
+    for pc in p.criteria:
+        rules = "\n".join(f"[{r.label}] {format_rule(r.rule)}" if pc.ambiguous else format_rule(r.rule) for r in pc.readings)
+        table.add_row(f"{pc.criterion.kind[:3]} {pc.criterion.id}", pc.criterion.source, rules)
+    console.print(table)
+
+
+@protocol_app.command("validate")
+def protocol_validate(file: Path) -> None:
+    """Validate a protocol file: rules parse, names resolve, units convert, sources are verbatim."""
+    from trialdesk.errors import TrialdeskError
+    from trialdesk.protocol.load import load_protocol
+
+    try:
+        p = load_protocol(file, _knowledge())
+    except TrialdeskError as exc:
+        _fail(str(exc))
+    typer.echo(f"{file}: valid — {p.id}, {len(p.criteria)} criteria, sha256 {p.sha256}")
+
+
+@schema_app.command("patient")
+def schema_patient() -> None:
+    """The JSON Schema of the patient record."""
+    from trialdesk.patient.record import Patient
+
+    _write(json.dumps(Patient.model_json_schema(), indent=2, ensure_ascii=False), None)
+
+
+def main() -> None:
+    app()

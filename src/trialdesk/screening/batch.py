@@ -1,0 +1,66 @@
+"""Screening many patients: collect record files, load each, screen it, keep going past a bad
+file (its error is reported on its row; the others are still screened)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from trialdesk.errors import RecordError, TrialdeskError
+from trialdesk.knowledge.base import Knowledge
+from trialdesk.patient.load import load_patient
+from trialdesk.patient.view import build_view
+from trialdesk.screening.result import ScreeningResult
+from trialdesk.screening.screen import Screener, match
+
+RECORD_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def record_files(paths: Iterable[Path]) -> list[Path]:
+    """The record files named, with folders expanded to the records they hold."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix.lower() in RECORD_SUFFIXES)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise RecordError(str(path), "no such file or folder", fix="check the path")
+    return files
+
+
+@dataclass(frozen=True)
+class PatientOutcome:
+    """The screenings of one record file, or the error that stopped it."""
+
+    path: Path
+    results: tuple[ScreeningResult, ...]
+    error: TrialdeskError | None = None
+
+
+def screen_files(
+    files: Sequence[Path],
+    screeners: Sequence[Screener],
+    knowledge: Knowledge,
+    as_of: date,
+    first_dose: date | None,
+    *,
+    ordered: bool = False,
+    progress: Callable[[], None] | None = None,
+) -> Iterator[PatientOutcome]:
+    """Screen each file against each screener; `ordered` sorts a patient's trials as
+    `match` does (eligible, undetermined by open items, ineligible)."""
+    for path in files:
+        try:
+            view = build_view(load_patient(path), knowledge, as_of)
+            if ordered:
+                results = tuple(match(view, screeners, as_of, first_dose))
+            else:
+                results = tuple(s.screen(view, as_of, first_dose) for s in screeners)
+            yield PatientOutcome(path, results)
+        except TrialdeskError as exc:
+            yield PatientOutcome(path, (), exc)
+        if progress is not None:
+            progress()
