@@ -60,9 +60,14 @@ class Screener:
             for r, o in zip(pc.readings, outcomes, strict=True)
         )
         verdicts = {r.verdict for r in readings}
-        disagree = len(verdicts) > 1
-        if disagree:
+        # readings that pass and fail the same patient need a person; a reading that is
+        # merely unknown needs data, like any unknown
+        disagree = {"pass", "fail"} <= verdicts
+        if len(verdicts) > 1 and not disagree:
             verdict: Verdict = "unknown"
+            needs = tuple({n.key: n for o in outcomes for n in o.needs}.values())
+        elif disagree:
+            verdict = "unknown"
             needs = tuple({n.key: n for o in outcomes for n in o.needs}.values())
             needs += (Need(f"review:{pc.criterion.id}", f"trial team to settle the reading of '{pc.criterion.title}'"),)
         else:
