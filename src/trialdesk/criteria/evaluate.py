@@ -126,7 +126,8 @@ def _support_status(day: date, duration: ast.Duration, ctx: Context) -> tuple[st
         given = med.stop or med.start
         if drug and "growth_factor" in drug.classes and given and med.start and med.start <= day and given >= start:
             return "found", Evidence(f"growth factor {med.agent} from {med.start}", f"$.medications.items[{i}]", med.start)
-    if _section_complete(patient.procedures, ctx):
+    # growth factors are recorded as procedures or as medications: both lists must be complete
+    if _section_complete(patient.procedures, ctx) and _section_complete(patient.medications, ctx):
         return "none", None
     return "unknown", None
 
@@ -153,7 +154,7 @@ def _pick(node: ast.Latest, ctx: Context) -> _Pick:
                 skipped.append(Evidence(f"{ov.describe()} not counted: {support.text} within {_duration_text(node.unsupported_for)} before it", ov.path, ov.date))
                 continue
             if status == "unknown":
-                need = Need("section:procedures", f"transfusion and growth-factor history for the {_duration_text(node.unsupported_for)} before the {lab.name} of {ov.date} (complete procedures review)", None, ref_day)
+                need = Need("section:procedures", f"transfusion and growth-factor history for the {_duration_text(node.unsupported_for)} before the {lab.name} of {ov.date} (complete procedures and medications review)", None, ref_day)
                 return _Pick(None, _unknown(need, Evidence(ov.describe(), ov.path, ov.date), assumptions=assumptions), (), assumptions, None)
         changes = _moves(ctx, ref, ov.date + (ref_day - start) + timedelta(days=1))
         return _Pick(ov, None, tuple(skipped), assumptions, changes)

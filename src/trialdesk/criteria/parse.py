@@ -180,9 +180,16 @@ def parse_rule(text: str, *, where: str = "") -> ast.Expr:
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
+        history = getattr(exc, "token_history", None) or []
+        if history and history[-1].type == "NAME" and str(history[-1]) in RESERVED:
+            # a keyword where a name was expected ("a and and b") reads as a name to the
+            # lexer; point at the keyword, not at whatever follows it
+            misplaced = _MisplacedKeyword(history[-1])
+            raise RuleSyntaxError(text, misplaced.line, misplaced.column, str(misplaced), where=where) from None
         line = getattr(exc, "line", 1)
         column = getattr(exc, "column", 1)
-        if isinstance(exc, UnexpectedEOF) or line is None or line < 0:
+        at_end = isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
+        if isinstance(exc, UnexpectedEOF) or at_end or line is None or line < 0:
             lines = text.splitlines() or [""]
             line, column = len(lines), len(lines[-1]) + 1
         raise RuleSyntaxError(text, line, column, _expected(exc), where=where) from None

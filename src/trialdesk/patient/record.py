@@ -23,6 +23,18 @@ class Fact(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# A documented absence ("no history of ILD") names what is absent and nothing else: a
+# qualifier on it (an onset date, a grade) would make it deny less than it says.
+_DENIAL_FIELDS = frozenset({"category", "subtype", "site", "type", "present", "note", "description"})
+
+
+def _plain_denial(item: BaseModel) -> None:
+    if getattr(item, "present", True) is False:
+        extra = sorted(name for name in item.model_fields_set - _DENIAL_FIELDS if getattr(item, name) is not None)
+        if extra:
+            raise ValueError(f"a documented absence (present: false) names only what is absent; remove {', '.join(extra)}")
+
+
 T = TypeVar("T", bound=Fact)
 
 
@@ -90,6 +102,11 @@ class Metastasis(Fact):
     steroids_stopped_on: date | None = None
     symptomatic: bool | None = None
 
+    @model_validator(mode="after")
+    def _absence_is_plain(self) -> Metastasis:
+        _plain_denial(self)
+        return self
+
 
 class TherapyLine(Fact):
     """A line of systemic anti-cancer therapy."""
@@ -146,6 +163,11 @@ class Procedure(Fact):
     intent: Literal["curative", "palliative", "diagnostic", "therapeutic"] | None = None
     description: str | None = None
 
+    @model_validator(mode="after")
+    def _absence_is_plain(self) -> Procedure:
+        _plain_denial(self)
+        return self
+
 
 class Condition(Fact):
     """A condition or history item. `category` comes from the vocabulary; the qualifiers
@@ -174,6 +196,11 @@ class Condition(Fact):
     treatment: Literal["curative", "palliative", "none"] | None = None
     treatment_ended_on: date | None = None
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _absence_is_plain(self) -> Condition:
+        _plain_denial(self)
+        return self
 
 
 class AdverseEvent(Fact):
