@@ -139,7 +139,8 @@ def _emit(outcomes: list[PatientOutcome], protocols: list[LoadedProtocol], fmt: 
         review = next((p.protocol.review for p in protocols if p.id == result.trial), ())
         _write(prescreen_html(result, review), output)
         return
-    console = Console(file=output.open("w", encoding="utf-8") if output else None, width=None if output is None else 140)
+    # a pipe or file gets a readable width rather than the 80 columns Rich assumes
+    console = Console(file=output.open("w", encoding="utf-8") if output else None, width=None if sys.stdout.isatty() and output is None else 140)
     if single:
         for result in outcomes[0].results:
             console.print(screening_renderable(result))

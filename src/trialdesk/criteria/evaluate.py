@@ -39,20 +39,40 @@ class Settings:
     review_max_age_days: int = 28
 
 
+# Dates that say how fresh a record is (a scan, a specimen), not when an event happened:
+# like observation windows, they are judged against `Context.data_ref`.
+FRESHNESS_FIELDS = frozenset({"measured_on", "collected_on"})
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
+    """What a rule is evaluated against.
+
+    `first_dose` places event windows (a washout, an MI within a year, an age). Freshness
+    windows (how recent a lab, a scan or a section review must be) are placed on
+    `data_ref` when it is set: the search for the earliest eligible date holds them at
+    the planned first dose, asking when the events would allow enrolment if today's data
+    were repeated then; without it they move with the first dose, which is how the date
+    a pass expires is found."""
+
     view: PatientView
     knowledge: Knowledge
     as_of: date
     first_dose: date
     settings: Settings
     item: Item | None = None
+    data_ref: date | None = None
 
     def ref(self, name: str) -> date:
         return self.first_dose if name == "first_dose" else self.as_of
 
+    def fresh_ref(self, name: str) -> date:
+        if name == "first_dose" and self.data_ref is not None:
+            return self.data_ref
+        return self.ref(name)
+
     def inside(self, item: Item) -> Context:
-        return Context(self.view, self.knowledge, self.as_of, self.first_dose, self.settings, item)
+        return Context(self.view, self.knowledge, self.as_of, self.first_dose, self.settings, item, self.data_ref)
 
 
 def evaluate(node: ast.Expr, ctx: Context) -> Outcome:
@@ -86,9 +106,12 @@ def _unknown(need: Need, *evidence: Evidence, assumptions: tuple[str, ...] = ())
     return Outcome(None, tuple(evidence), (need,), None, assumptions)
 
 
-def _moves(ctx: Context, ref: str, day: date | None) -> date | None:
-    # Only windows that end on the first dose move when the first dose is planned later.
-    return day if ref == "first_dose" else None
+def _moves(ctx: Context, ref: str, day: date | None, *, freshness: bool = False) -> date | None:
+    # Only windows that end on the first dose move when the first dose is planned later,
+    # and freshness windows only when they are not held at data_ref.
+    if ref != "first_dose" or (freshness and ctx.data_ref is not None):
+        return None
+    return day
 
 
 # -- observations ----------------------------------------------------------------------------
@@ -105,9 +128,9 @@ def _window(window: ast.Window | None, ctx: Context, what: str) -> tuple[date, d
     if window is None:
         days = ctx.settings.default_window_days
         note = f"default window of {days} days before the first dose (no recency stated; setting default_window_days) — {what}"
-        ref = ctx.first_dose
+        ref = ctx.fresh_ref("first_dose")
         return ref - timedelta(days=days), ref, "first_dose", (note,)
-    ref = ctx.ref(window.ref)
+    ref = ctx.fresh_ref(window.ref)
     span = window.duration
     assert isinstance(span, ast.Span)  # protocol validation: observation windows are fixed spans
     return ref - timedelta(days=days_before(ref, span.amount, span.unit)), ref, window.ref, ()
@@ -156,7 +179,7 @@ def _pick(node: ast.Latest, ctx: Context) -> _Pick:
             if status == "unknown":
                 need = Need("section:procedures", f"transfusion and growth-factor history for the {_duration_text(node.unsupported_for)} before the {lab.name} of {ov.date} (complete procedures and medications review)", None, ref_day)
                 return _Pick(None, _unknown(need, Evidence(ov.describe(), ov.path, ov.date), assumptions=assumptions), (), assumptions, None)
-        changes = _moves(ctx, ref, ov.date + (ref_day - start) + timedelta(days=1))
+        changes = _moves(ctx, ref, ov.date + (ref_day - start) + timedelta(days=1), freshness=True)
         return _Pick(ov, None, tuple(skipped), assumptions, changes)
     if older is not None:
         skipped.append(Evidence(f"latest {older.describe()} is before the window that starts {start}", older.path, older.date))
@@ -334,7 +357,7 @@ def _bound_text(bound: ast.Bound) -> str:
 
 def _field_compare(value: Any, op: str, bound: ast.Bound) -> bool:
     if isinstance(bound, ast.Symbol):
-        if isinstance(value, frozenset | set):
+        if isinstance(value, frozenset | set | tuple | list):
             hit = bound.name in value
         elif isinstance(value, bool):
             hit = bound.name == ("true" if value else "false")
@@ -381,8 +404,8 @@ def _eval_member(node: ast.Member, ctx: Context) -> Outcome:
     names = {s.name for s in node.values}
 
     def test(value: Any) -> bool:
-        if isinstance(value, frozenset | set):
-            return bool(value & names)
+        if isinstance(value, frozenset | set | tuple | list):
+            return bool(set(value) & names)
         return str(value) in names
 
     return _field_test(node.field, ctx, test, f"in [{', '.join(sorted(names))}]")
@@ -443,7 +466,8 @@ def _eval_date_test(node: ast.DateTest, ctx: Context) -> Outcome:
         where = f"{describe(item)}, " if item is not None else ""
         return _unknown(Need(f"record:{resolved.path}", f"{resolved.missing} ({where}{resolved.path})"))
     day: date = resolved.value
-    ref_day = ctx.ref(node.ref)
+    fresh = node.field.path[-1] in FRESHNESS_FIELDS
+    ref_day = ctx.fresh_ref(node.ref) if fresh else ctx.ref(node.ref)
     low, high, evidence, needs = _duration_days(node.duration, ref_day, ctx)
     elapsed = (ref_day - day).days
     label = f"{describe(item)}: " if item is not None else ""
@@ -452,9 +476,9 @@ def _eval_date_test(node: ast.DateTest, ctx: Context) -> Outcome:
     if node.relation == "within":
         if elapsed < 0:
             truth: bool | None = False
-            changes = _moves(ctx, node.ref, day)
+            changes = _moves(ctx, node.ref, day, freshness=fresh)
         elif elapsed <= low:
-            truth, changes = True, _moves(ctx, node.ref, day + timedelta(days=low + 1))
+            truth, changes = True, _moves(ctx, node.ref, day + timedelta(days=low + 1), freshness=fresh)
         elif high is not None and elapsed > high:
             truth, changes = False, None
         else:
@@ -465,7 +489,7 @@ def _eval_date_test(node: ast.DateTest, ctx: Context) -> Outcome:
         # at least d before ref: day <= ref - d; more than d before: day < ref - d
         lowest_ok = low + (1 if strict else 0)
         truth = elapsed >= lowest_ok
-        changes = None if truth else _moves(ctx, node.ref, day + timedelta(days=lowest_ok))
+        changes = None if truth else _moves(ctx, node.ref, day + timedelta(days=lowest_ok), freshness=fresh)
         relation = "more than" if strict else "at least"
     text = f"{label}{field} {day} is {elapsed} days before {ref_text} {ref_day}; required {relation} {_duration_text(node.duration)}"
     evidence.append(Evidence(text, resolved.path, day))
@@ -478,7 +502,7 @@ def _eval_date_test(node: ast.DateTest, ctx: Context) -> Outcome:
 def _section_complete(section: Any, ctx: Context) -> bool:
     if not section.complete or section.reviewed_on is None:
         return False
-    return bool((ctx.first_dose - section.reviewed_on).days <= ctx.settings.review_max_age_days)
+    return bool((ctx.fresh_ref("first_dose") - section.reviewed_on).days <= ctx.settings.review_max_age_days)
 
 
 def _eval_quantifier(node: ast.Quantifier, ctx: Context) -> Outcome:
@@ -505,7 +529,7 @@ def _any(node: ast.Quantifier, ctx: Context) -> Outcome:
         return result
     name = _section_name(node.collection).replace("_", " ")
     if _section_complete(section, ctx):
-        expires = section.reviewed_on + timedelta(days=ctx.settings.review_max_age_days + 1)
+        expires = _moves(ctx, "first_dose", section.reviewed_on + timedelta(days=ctx.settings.review_max_age_days + 1), freshness=True)
         text = f"{name} reviewed on {section.reviewed_on}: nothing that matches"
         changes = min((d for d in (result.changes_on, expires) if d), default=None)
         return Outcome(False, (*result.evidence, Evidence(text, f"$.{_section_name(node.collection)}", section.reviewed_on)), (), changes, result.assumptions)

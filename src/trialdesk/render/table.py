@@ -72,9 +72,13 @@ def screening_renderable(result: ScreeningResult) -> RenderableType:
 
 def summary_renderable(outcomes: Sequence[PatientOutcome]) -> RenderableType:
     """One row per patient and trial."""
-    table = Table(title="Pre-screening summary", expand=True)
-    for column in ("patient", "trial", "status", "pass/fail/unknown", "earliest eligible", "deciding criteria"):
-        table.add_column(column)
+    table = Table(title="Pre-screening summary", caption="p/f/u: criteria that pass / fail / are unknown")
+    table.add_column("patient", no_wrap=True)
+    table.add_column("trial", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("p/f/u", no_wrap=True)
+    table.add_column("earliest eligible", no_wrap=True)
+    table.add_column("deciding criteria")
     for outcome in outcomes:
         if outcome.error is not None:
             table.add_row(outcome.path.name, "—", Text("error", style="bold red"), "", "", str(outcome.error.message))

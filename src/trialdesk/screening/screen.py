@@ -8,7 +8,7 @@ the verdict stands, when they disagree it is `unknown` and flagged for the trial
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -51,8 +51,9 @@ class Screener:
     knowledge: Knowledge
     settings: Settings = Settings()
 
-    def criterion(self, pc: ParsedCriterion, view: PatientView, as_of: date, first_dose: date) -> CriterionResult:
-        ctx = Context(view, self.knowledge, as_of, first_dose, self.settings)
+    def criterion(self, pc: ParsedCriterion, view: PatientView, as_of: date, first_dose: date,
+                  data_ref: date | None = None) -> CriterionResult:
+        ctx = Context(view, self.knowledge, as_of, first_dose, self.settings, None, data_ref)
         kind = pc.criterion.kind
         outcomes: list[Outcome] = [evaluate(r.rule, ctx) for r in pc.readings]
         readings = tuple(
@@ -85,10 +86,11 @@ class Screener:
             changes_on=min(changes) if changes else None,
         )
 
-    def _at(self, view: PatientView, as_of: date, first_dose: date, only: Iterable[ParsedCriterion] | None = None) -> list[CriterionResult]:
-        return [self.criterion(pc, view, as_of, first_dose) for pc in (only if only is not None else self.protocol.criteria)]
+    def _at(self, view: PatientView, as_of: date, first_dose: date, data_ref: date | None = None) -> list[CriterionResult]:
+        return [self.criterion(pc, view, as_of, first_dose, data_ref) for pc in self.protocol.criteria]
 
-    def _next_change(self, pc: ParsedCriterion, result: CriterionResult, view: PatientView, as_of: date, changed: set[Verdict]) -> date | None:
+    def _next_change(self, pc: ParsedCriterion, result: CriterionResult, view: PatientView, as_of: date,
+                     changed: set[Verdict], data_ref: date | None = None) -> date | None:
         """The first date after the current first dose on which the verdict becomes one of
         `changed`, following the evaluator's change dates and checking each."""
         day = result.changes_on
@@ -96,7 +98,7 @@ class Screener:
         for _ in range(MAX_STEPS):
             if day is None or day > limit:
                 return None
-            later = self.criterion(pc, view, as_of, day)
+            later = self.criterion(pc, view, as_of, day, data_ref)
             if later.verdict in changed:
                 return day
             if later.changes_on is None or later.changes_on <= day:
@@ -105,20 +107,23 @@ class Screener:
         return None
 
     def earliest_eligible(self, view: PatientView, as_of: date, first_dose: date, results: list[CriterionResult]) -> date | None:
-        """The first date on which no criterion fails given today's data (unknowns may
-        remain: they are needs, not failures); None if some failure never lifts."""
+        """The first date on which every failing criterion would pass given today's data
+        (e.g. the end of a washout); criteria unknown then remain needs. None if some
+        failure never lifts on today's data."""
         day = first_dose
-        current = results
         by_id = {pc.criterion.id: pc for pc in self.protocol.criteria}
+        # freshness is held at the planned first dose: a failing lab stays failed rather
+        # than ageing into unknown, and a washout or event window moves
+        current = self._at(view, as_of, first_dose, first_dose) if any(r.verdict == "fail" for r in results) else results
         for _ in range(MAX_STEPS):
             fails = [r for r in current if r.verdict == "fail"]
             if not fails:
                 return day
-            lifts = [self._next_change(by_id[r.id], r, view, as_of, {"pass", "unknown"}) for r in fails]
+            lifts = [self._next_change(by_id[r.id], r, view, as_of, {"pass", "unknown"}, first_dose) for r in fails]
             if any(d is None for d in lifts):
                 return None
             day = max(d for d in lifts if d is not None)
-            current = self._at(view, as_of, day)
+            current = self._at(view, as_of, day, first_dose)
         return None
 
     def expires_on(self, view: PatientView, as_of: date, results: list[CriterionResult]) -> date | None:
