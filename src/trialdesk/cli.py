@@ -206,6 +206,8 @@ def protocol_show(trial_id: str, fmt: FormatOpt = Format.table, protocols: Proto
     from rich.console import Console
     from rich.table import Table
 
+    from rich.markup import escape
+
     from trialdesk.criteria.format import format_rule
     from trialdesk.errors import TrialdeskError
 
@@ -222,8 +224,9 @@ def protocol_show(trial_id: str, fmt: FormatOpt = Format.table, protocols: Proto
     for column in ("criterion", "source", "rule"):
         table.add_column(column)
     for pc in p.criteria:
-        rules = "\n".join(f"[{r.label}] {format_rule(r.rule)}" if pc.ambiguous else format_rule(r.rule) for r in pc.readings)
-        table.add_row(f"{pc.criterion.kind[:3]} {pc.criterion.id}", pc.criterion.source, rules)
+        rules = "\n".join(f"({r.label}) {format_rule(r.rule)}" if pc.ambiguous else format_rule(r.rule) for r in pc.readings)
+        # rules hold [..] lists, which Rich would read as markup
+        table.add_row(escape(f"{pc.criterion.kind[:3]} {pc.criterion.id}"), escape(pc.criterion.source), escape(rules))
     console.print(table)
 
 
@@ -231,13 +234,53 @@ def protocol_show(trial_id: str, fmt: FormatOpt = Format.table, protocols: Proto
 def protocol_validate(file: Path) -> None:
     """Validate a protocol file: rules parse, names resolve, units convert, sources are verbatim."""
     from trialdesk.errors import TrialdeskError
-    from trialdesk.protocol.load import load_protocol
+    from trialdesk.protocol.load import load_protocol, missing_seeds
 
     try:
         p = load_protocol(file, _knowledge())
     except TrialdeskError as exc:
         _fail(str(exc))
+    for seed in missing_seeds(p.protocol, file.parent):
+        typer.echo(f"warning: seed {seed} not found beside {file}: its quotations were not checked", err=True)
     typer.echo(f"{file}: valid — {p.id}, {len(p.criteria)} criteria, sha256 {p.sha256}")
+
+
+class Vocabulary(str, Enum):
+    drugs = "drugs"
+    vaccines = "vaccines"
+    labs = "labs"
+    histology = "histology"
+    conditions = "conditions"
+    sites = "sites"
+    attestations = "attestations"
+
+
+@app.command("knowledge")
+def knowledge_command(
+    vocabulary: Annotated[Vocabulary, typer.Argument(help="which vocabulary to list")],
+    query: Annotated[str | None, typer.Argument(help="only entries whose code or names contain this")] = None,
+) -> None:
+    """List the codes a patient record and a protocol may use, with their citations."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    kb = _knowledge()
+    entries: dict[str, Any] = {
+        "drugs": kb.drugs, "vaccines": kb.vaccines, "labs": kb.labs, "histology": kb.histologies,
+        "conditions": kb.conditions, "sites": kb.sites, "attestations": kb.attestations,
+    }[vocabulary.value]
+    table = Table(title=f"knowledge: {vocabulary.value}")
+    for column in ("code", "name", "details", "citation"):
+        table.add_column(column)
+    needle = (query or "").casefold()
+    for code, entry in entries.items():
+        names = " ".join([code, entry.name, *getattr(entry, "synonyms", ()), *getattr(entry, "loinc", ())])
+        if needle and needle not in names.casefold():
+            continue
+        details = ", ".join(sorted(getattr(entry, "classes", ()))) or ", ".join(getattr(entry, "loinc", ())) or getattr(entry, "icdo3", "") or ""
+        table.add_row(code, escape(entry.name), escape(str(details)), escape(entry.citations[0]))
+    Console().print(table)
 
 
 @schema_app.command("patient")

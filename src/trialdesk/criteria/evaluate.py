@@ -145,9 +145,9 @@ def _support_status(day: date, duration: ast.Duration, ctx: Context) -> tuple[st
         if proc.present and proc.type in ("transfusion", "growth_factor") and proc.performed_on and start <= proc.performed_on <= day:
             return "found", Evidence(f"{proc.type.replace('_', ' ')} on {proc.performed_on}", f"$.procedures.items[{i}]", proc.performed_on)
     for i, med in enumerate(patient.medications.items):
-        drug = ctx.knowledge.find_drug(med.agent)
-        given = med.stop or med.start
-        if drug and "growth_factor" in drug.classes and given and med.start and med.start <= day and given >= start:
+        drug = ctx.view.drug(med.agent)
+        # an open course (no stop date) covers every day from its start
+        if drug and "growth_factor" in drug.classes and med.start and med.start <= day and (med.stop is None or med.stop >= start):
             return "found", Evidence(f"growth factor {med.agent} from {med.start}", f"$.medications.items[{i}]", med.start)
     # growth factors are recorded as procedures or as medications: both lists must be complete
     if _section_complete(patient.procedures, ctx) and _section_complete(patient.medications, ctx):
@@ -364,7 +364,7 @@ def _field_compare(value: Any, op: str, bound: ast.Bound) -> bool:
         else:
             hit = str(value) == bound.name
         return hit if op == "=" else not hit
-    assert isinstance(bound, ast.Quantity)
+    assert isinstance(bound, ast.Quantity)  # validation: a number is compared with a numeric attribute
     return _cmp(Decimal(value), op, bound.value)
 
 
@@ -374,11 +374,8 @@ def _field_test(field: ast.Field, ctx: Context, test: Callable[[Any], bool], req
     item = ctx.item
     if field.path[0] in ("agent",) and item is not None:
         outcomes = []
-        for name, path, drug in agent_values(item, ctx.knowledge):
+        for name, path, drug in agent_values(item, ctx.view.drug):
             if drug is None:
-                if item.denial:
-                    outcomes.append(TRUE)
-                    continue
                 need = Need(f"drug:{name}", f"identify drug {name!r} at {path}: it is not in the knowledge base (correct the name or add it to drugs.yaml)")
                 outcomes.append(_unknown(need, Evidence(f"{name}: unknown drug", path)))
                 continue
@@ -389,8 +386,6 @@ def _field_test(field: ast.Field, ctx: Context, test: Callable[[Any], bool], req
         return any_of(outcomes)
     resolved = resolve(field.path, item, ctx.view.patient, ctx.knowledge)
     if resolved.value is None:
-        if item is not None and item.denial:
-            return TRUE
         where = f"{describe(item)}, " if item is not None else ""
         return _unknown(Need(f"record:{resolved.path}", f"{resolved.missing} ({where}{resolved.path})"))
     label = ".".join(field.path)
@@ -440,7 +435,7 @@ def _duration_days(node: ast.Duration, ref: date, ctx: Context) -> tuple[int, in
     longest: float | None = 0.0
     evidence: list[Evidence] = []
     needs: list[Need] = []
-    for name, path, drug in agent_values(item, ctx.knowledge):
+    for name, path, drug in agent_values(item, ctx.view.drug):
         if drug is None or drug.half_life_hours is None:
             longest = None
             what = f"elimination half-life of {name!r}" + ("" if drug else " (drug not in the knowledge base)")
@@ -461,8 +456,6 @@ def _eval_date_test(node: ast.DateTest, ctx: Context) -> Outcome:
     resolved = resolve(node.field.path, ctx.item, ctx.view.patient, ctx.knowledge)
     item = ctx.item
     if resolved.value is None:
-        if item is not None and item.denial:
-            return TRUE
         where = f"{describe(item)}, " if item is not None else ""
         return _unknown(Need(f"record:{resolved.path}", f"{resolved.missing} ({where}{resolved.path})"))
     day: date = resolved.value
@@ -481,15 +474,26 @@ def _eval_date_test(node: ast.DateTest, ctx: Context) -> Outcome:
             truth, changes = True, _moves(ctx, node.ref, day + timedelta(days=low + 1), freshness=fresh)
         elif high is not None and elapsed > high:
             truth, changes = False, None
+            if fresh:
+                # a scan or specimen too old for the window: a new one settles it
+                truth = None
+                start = ref_day - timedelta(days=low)
+                what = f"a new {field} for {describe(item)}" if item is not None else f"a new {field}"
+                needs.append(Need(f"fresh:{resolved.path}", what, start, ref_day))
         else:
             truth, changes = None, None
         relation = "within"
     else:
         strict = node.relation == "more_than"
-        # at least d before ref: day <= ref - d; more than d before: day < ref - d
+        # at least d before ref: day <= ref - d; more than d before: day < ref - d; with a
+        # duration known only to lie in [low, high] the answer is sure only outside it
         lowest_ok = low + (1 if strict else 0)
-        truth = elapsed >= lowest_ok
-        changes = None if truth else _moves(ctx, node.ref, day + timedelta(days=lowest_ok), freshness=fresh)
+        if elapsed < lowest_ok:
+            truth, changes = False, _moves(ctx, node.ref, day + timedelta(days=lowest_ok), freshness=fresh)
+        elif high is not None and elapsed >= high + (1 if strict else 0):
+            truth, changes = True, None
+        else:
+            truth, changes = None, None
         relation = "more than" if strict else "at least"
     text = f"{label}{field} {day} is {elapsed} days before {ref_text} {ref_day}; required {relation} {_duration_text(node.duration)}"
     evidence.append(Evidence(text, resolved.path, day))
@@ -510,12 +514,50 @@ def _eval_quantifier(node: ast.Quantifier, ctx: Context) -> Outcome:
     return negate(found) if node.kind == "none" else found
 
 
+def _identity_filter(where: ast.Expr | None) -> tuple[str, frozenset[str]] | None:
+    """The item field and codes a condition starts with (`category = ild and ...`), so items
+    of another category are passed over without evaluating the rest: they cannot match."""
+    first = where.operands[0] if isinstance(where, ast.And) else where
+    if isinstance(first, ast.Compare) and first.op == "=" and isinstance(first.right, ast.Symbol):
+        field, codes = first.left, frozenset({first.right.name})
+    elif isinstance(first, ast.Member):
+        field, codes = first.field, frozenset(s.name for s in first.values)
+    else:
+        return None
+    if isinstance(field, ast.Field) and len(field.path) == 1 and field.path[0] in ("category", "site", "type"):
+        return field.path[0], codes
+    return None
+
+
+IDENTITY_FIELDS = frozenset({"category", "site", "type", "subtype"})
+
+
+def _as_denial(where: ast.Expr) -> ast.Expr:
+    """The condition as a documented absence reads it: "no ILD" denies every ILD, whatever
+    its details, so every test on anything but what the item names (category, site,
+    type, subtype) holds, negated or not."""
+    if isinstance(where, ast.And):
+        return ast.And(tuple(_as_denial(op) for op in where.operands))
+    if isinstance(where, ast.Or):
+        return ast.Or(tuple(_as_denial(op) for op in where.operands))
+    if isinstance(where, ast.Not):
+        inner = _as_denial(where.operand)
+        return inner if inner == ast.Literal(True) else ast.Not(inner)
+    field = where.left if isinstance(where, ast.Compare) else getattr(where, "field", None)
+    if isinstance(field, ast.Field) and len(field.path) == 1 and field.path[0] in IDENTITY_FIELDS:
+        return where
+    return ast.Literal(True)
+
+
 def _any(node: ast.Quantifier, ctx: Context) -> Outcome:
     section = section_of(node.collection, ctx.view.patient)
     base = f"$.{_section_name(node.collection)}.items"
     outcomes: list[Outcome] = []
     denials: list[Item] = []
+    identity = _identity_filter(node.where)
     for index, value in enumerate(section.items):
+        if identity is not None and getattr(value, identity[0]) not in identity[1]:
+            continue
         item = Item(node.collection, value, f"{base}[{index}]", denial=not getattr(value, "present", True))
         if item.denial:
             denials.append(item)
@@ -534,7 +576,9 @@ def _any(node: ast.Quantifier, ctx: Context) -> Outcome:
         changes = min((d for d in (result.changes_on, expires) if d), default=None)
         return Outcome(False, (*result.evidence, Evidence(text, f"$.{_section_name(node.collection)}", section.reviewed_on)), (), changes, result.assumptions)
     for item in denials:
-        denied = evaluate(node.where, ctx.inside(item)) if node.where is not None else TRUE
+        if node.where is None:
+            break  # "no ILD" says nothing about whether there is any condition at all
+        denied = evaluate(_as_denial(node.where), ctx.inside(item))
         if denied.truth is True:
             text = f"{describe(item)} recorded ({item.path})"
             return Outcome(False, (*result.evidence, Evidence(text, item.path)), (), result.changes_on, result.assumptions)
@@ -544,9 +588,7 @@ def _any(node: ast.Quantifier, ctx: Context) -> Outcome:
 
 
 def _section_name(collection: str) -> str:
-    from trialdesk.criteria.ast import COLLECTIONS
-
-    return COLLECTIONS[collection]
+    return ast.COLLECTIONS[collection]
 
 
 # -- dispatch ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ anything else is refused on load.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -95,13 +96,13 @@ def drug_attribute(drug: Drug, name: str) -> Any:
     return drug.cyp3a4  # name == "cyp3a4"
 
 
-def agent_values(item: Item, knowledge: Knowledge) -> list[tuple[str, str, Drug | None]]:
+def agent_values(item: Item, find_drug: Callable[[str], Drug | None]) -> list[tuple[str, str, Drug | None]]:
     """Each agent of a therapy line or medication: (name, path, drug or None if unknown)."""
     field = "agents" if item.collection == "therapy" else "agent"
     out = []
     for i, name in enumerate(_agents(item)):
         path = f"{item.path}.{field}[{i}]" if item.collection == "therapy" else f"{item.path}.{field}"
-        out.append((name, path, knowledge.find_drug(name)))
+        out.append((name, path, find_drug(name)))
     return out
 
 
@@ -170,21 +171,31 @@ def _active(item: Item) -> Resolved:
     return Resolved(None, f"{item.path}.status", "whether the condition is active or resolved")
 
 
+def _label(collection: str, v: Any) -> str:
+    if collection == "diagnosis":
+        return f"diagnosis {v.histology}"
+    if collection == "metastasis":
+        return f"{v.site} metastasis"
+    if collection == "therapy":
+        return "therapy " + " + ".join(v.agents)
+    if collection == "medication":
+        return f"medication {v.agent}"
+    if collection == "procedure":
+        return str(v.type)
+    if collection == "condition":
+        return str(v.category).replace("_", " ")
+    if collection == "adverse_event":
+        return f"adverse event {v.term} grade {v.grade}"
+    if collection == "vaccination":
+        return f"vaccination {v.vaccine}"
+    if collection == "lesion":
+        return f"lesion {v.id} ({v.site})"
+    return f"{v.type} specimen"
+
+
 def describe(item: Item) -> str:
     """A short label of an item for evidence lines."""
-    v = item.value
-    label = {
-        "diagnosis": lambda: f"diagnosis {v.histology}",
-        "metastasis": lambda: f"{v.site} metastasis",
-        "therapy": lambda: f"therapy {' + '.join(v.agents)}",
-        "medication": lambda: f"medication {v.agent}",
-        "procedure": lambda: f"{v.type}",
-        "condition": lambda: f"{v.category.replace('_', ' ')}",
-        "adverse_event": lambda: f"adverse event {v.term} grade {v.grade}",
-        "vaccination": lambda: f"vaccination {v.vaccine}",
-        "lesion": lambda: f"lesion {v.id} ({v.site})",
-        "specimen": lambda: f"{v.type} specimen",
-    }[item.collection]()
+    label = _label(item.collection, item.value)
     return f"documented absence of {label}" if item.denial else label
 
 

@@ -21,7 +21,8 @@ def _number(value: Decimal) -> str:
 
 def _duration(node: ast.Duration) -> str:
     if isinstance(node, ast.Span):
-        return f"{node.amount} {node.unit}"
+        # "1 year", "3 years": the tree keeps the plural, the text reads naturally
+        return f"{node.amount} {node.unit[:-1] if node.amount == 1 else node.unit}"
     if isinstance(node, ast.HalfLives):
         return f"{_number(node.factor)} half_lives"
     return f"shorter_of({_duration(node.first)}, {_duration(node.second)})"

@@ -78,11 +78,13 @@ def _latest_all(dates: Sequence[date | None]) -> date | None:
     return max(d for d in dates if d is not None)
 
 
-def _flatten_evidence(outcomes: Iterable[Outcome]) -> tuple[Evidence, ...]:
+def _flatten_evidence(outcomes: Sequence[Outcome]) -> tuple[Evidence, ...]:
+    if len(outcomes) == 1:
+        return outcomes[0].evidence
     return tuple(e for o in outcomes for e in o.evidence)
 
 
-def _flatten_needs(outcomes: Iterable[Outcome]) -> tuple[Need, ...]:
+def _flatten_needs(outcomes: Sequence[Outcome]) -> tuple[Need, ...]:
     seen: dict[str, Need] = {}
     for outcome in outcomes:
         for need in outcome.needs:
@@ -90,8 +92,9 @@ def _flatten_needs(outcomes: Iterable[Outcome]) -> tuple[Need, ...]:
     return tuple(seen.values())
 
 
-def _assumptions(outcomes: Iterable[Outcome]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(a for o in outcomes for a in o.assumptions))
+def _assumptions(outcomes: Sequence[Outcome]) -> tuple[str, ...]:
+    found = [a for o in outcomes for a in o.assumptions]
+    return tuple(dict.fromkeys(found)) if found else ()
 
 
 def negate(outcome: Outcome) -> Outcome:

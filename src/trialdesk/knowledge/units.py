@@ -9,11 +9,13 @@ value × factor), so that adding a unit is a data change.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _MICRO = ("µ", "μ")  # U+00B5 MICRO SIGN and U+03BC GREEK SMALL LETTER MU
 
 
+@lru_cache(maxsize=1024)  # a pure function of a short string, called per comparison
 def normalize_unit(unit: str) -> str:
     """Return the comparison key of a unit spelling.
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from trialdesk.errors import RecordError, UnitError
 from trialdesk.knowledge.base import Knowledge
-from trialdesk.knowledge.entries import Lab
+from trialdesk.knowledge.entries import Drug, Lab
 from trialdesk.patient.record import Observation, Patient
 
 
@@ -53,15 +53,22 @@ def _fmt(value: Decimal) -> str:
 class PatientView:
     patient: Patient
     observations: dict[str, tuple[ObservationView, ...]]  # lab code -> newest first
+    drugs: dict[str, Drug | None]  # every agent name in the record -> its drug, None if unknown
 
     def latest(self, code: str) -> tuple[ObservationView, ...]:
         return self.observations.get(code, ())
+
+    def drug(self, name: str) -> Drug | None:
+        return self.drugs.get(name)
+
+
+_VOCABULARY_COMMAND = {"histology": "histology", "site": "sites", "condition": "conditions", "attestation": "attestations"}
 
 
 def _check_codes(patient: Patient, knowledge: Knowledge) -> None:
     def need(vocab: dict[str, Any] | Any, code: str | None, path: str, name: str) -> None:
         if code is not None and code not in vocab:
-            raise RecordError(path, f"unknown {name} code {code!r}", fix=f"use a {name} code from the knowledge base (`trialdesk knowledge {name}`)")
+            raise RecordError(path, f"unknown {name} code {code!r}", fix=f"use a {name} code listed by `trialdesk knowledge {_VOCABULARY_COMMAND[name]}`")
 
     for i, dx in enumerate(patient.diagnoses.items):
         need(knowledge.histologies, dx.histology, f"$.diagnoses.items[{i}].histology", "histology")
@@ -129,4 +136,5 @@ def build_view(patient: Patient, knowledge: Knowledge, as_of: date) -> PatientVi
         view = _observation_view(obs, i, knowledge)
         grouped[view.lab.code].append(view)
     ordered = {code: tuple(sorted(views, key=lambda v: v.date, reverse=True)) for code, views in grouped.items()}
-    return PatientView(patient, ordered)
+    names = [a for line in patient.therapies.items for a in line.agents] + [m.agent for m in patient.medications.items]
+    return PatientView(patient, ordered, {name: knowledge.find_drug(name) for name in names})

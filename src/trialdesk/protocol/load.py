@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from trialdesk.criteria import ast
 from trialdesk.criteria.parse import parse_rule
-from trialdesk.errors import ProtocolError, RuleSyntaxError
+from trialdesk.errors import ProtocolError
 from trialdesk.knowledge.base import Knowledge
 from trialdesk.protocol.model import Criterion, Protocol
 from trialdesk.protocol.validate import rule_problems
@@ -96,7 +96,15 @@ def check_sources(protocol: Protocol, base: Path) -> list[str]:
     for criterion in protocol.criteria:
         quotes = [criterion.source, *criterion.context, *(r.source for r in criterion.readings)]
         missing += [f"criterion {criterion.id}: not in the seed: {q!r}" for q in quotes if normalise_space(q) not in seed]
+    arm = [protocol.arm.source, *(a.source for a in protocol.arm.agent)]
+    missing += [f"arm: not in the seed: {q!r}" for q in arm if normalise_space(q) not in seed]
+    missing += [f"endpoint {e.id}: not in the seed: {e.source!r}" for e in protocol.endpoints if normalise_space(e.source) not in seed]
     return missing
+
+
+def missing_seeds(protocol: Protocol, base: Path) -> list[str]:
+    """The seed files a protocol names that are not at hand (their quotations go unchecked)."""
+    return [s.file for s in protocol.sources if not (base / s.file).is_file()]
 
 
 def load_protocol(path: Path, knowledge: Knowledge, *, check_seed: bool = True) -> LoadedProtocol:
@@ -119,10 +127,10 @@ def load_protocol(path: Path, knowledge: Knowledge, *, check_seed: bool = True) 
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise ProtocolError(f"{path.name}: duplicate criterion ids: {', '.join(duplicates)}", fix="give every criterion its own id")
-    try:
-        criteria = tuple(_parse_criterion(c, knowledge, path.name) for c in protocol.criteria)
-    except RuleSyntaxError:
-        raise
+    unknown_drugs = [a.drug for a in protocol.arm.agent if a.drug not in knowledge.drugs]
+    if unknown_drugs:
+        raise ProtocolError(f"{path.name}: arm agent {', '.join(unknown_drugs)} is not in the knowledge base", fix="use a drug id from drugs.yaml, or add the drug there")
+    criteria = tuple(_parse_criterion(c, knowledge, path.name) for c in protocol.criteria)
     if check_seed:
         missing = check_sources(protocol, path.parent)
         if missing:

@@ -10,6 +10,7 @@ import datetime as dt
 import types
 import typing
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from trialdesk.criteria import ast
@@ -27,6 +28,8 @@ def _annotation(collection: str | None, name: str) -> Any:
 
 
 def _literal_values(annotation: Any) -> set[str] | None:
+    if typing.get_origin(annotation) is typing.Literal:
+        return {str(v) for v in typing.get_args(annotation)}
     for arg in typing.get_args(annotation) or (annotation,):
         if typing.get_origin(arg) is typing.Literal:
             return {str(v) for v in typing.get_args(arg)}
@@ -89,13 +92,13 @@ def rule_problems(node: ast.Expr, kb: Knowledge, collection: str | None = None) 
         yield from _field_problems(node.field, collection)
         name = ".".join(node.field.path)
         if name != "date" and not _is_type(_annotation(collection, name), dt.date):
-            yield f"{name!r} is not a date attribute of {collection}"
+            yield f"{name!r} is not a date attribute" + (f" of {collection}" if collection else " (date tests read an item inside any/none)")
         yield from _duration_problems(node.duration, collection)
     elif isinstance(node, ast.Between):
-        yield from _value_problems(node.value, node.low, kb, collection)
-        yield from _value_problems(node.value, node.high, kb, collection)
+        yield from _value_problems(node.value, node.low, kb, collection, ">=")
+        yield from _value_problems(node.value, node.high, kb, collection, "<=")
     elif isinstance(node, ast.Compare):
-        yield from _value_problems(node.left, node.right, kb, collection)
+        yield from _value_problems(node.left, node.right, kb, collection, node.op)
 
 
 def _field_problems(field: ast.Field, collection: str | None) -> Iterator[str]:
@@ -111,7 +114,7 @@ def _symbol_problems(field: ast.Field, symbols: tuple[ast.Symbol, ...], collecti
     if allowed is None:
         return
     for symbol in symbols:
-        if symbol.name not in allowed and symbol.name not in ("true", "false"):
+        if symbol.name not in allowed:
             yield f"{'.'.join(field.path)} is never {symbol.name!r}; known: {', '.join(sorted(allowed))}"
 
 
@@ -128,7 +131,7 @@ def _window_problems(window: ast.Window | None) -> Iterator[str]:
         yield "an observation window is a fixed duration (e.g. within 14 days before first_dose)"
 
 
-def _value_problems(left: ast.Value, right: ast.Bound, kb: Knowledge, collection: str | None) -> Iterator[str]:
+def _value_problems(left: ast.Value, right: ast.Bound, kb: Knowledge, collection: str | None, op: str) -> Iterator[str]:
     if isinstance(left, ast.Latest):
         yield from _latest_problems(left, right, kb)
     elif isinstance(left, ast.Age):
@@ -145,10 +148,20 @@ def _value_problems(left: ast.Value, right: ast.Bound, kb: Knowledge, collection
             yield f"attestation({left.topic}) is compared with a duration in {', '.join(TIME_UNITS)}"
     else:
         yield from _field_problems(left, collection)
+        name = ".".join(left.path)
         if isinstance(right, ast.Symbol):
+            if op not in ("=", "!="):
+                yield f"{name} is compared with the code {right.name!r} by = or !=, not {op}"
             yield from _symbol_problems(left, (right,), collection, kb)
         elif isinstance(right, ast.LimitMultiple):
-            yield f"{'.'.join(left.path)} has no reference range; x ULN applies to latest(...)"
+            yield f"{name} has no reference range; x ULN applies to latest(...)"
+        else:
+            annotation = _annotation(collection, name)
+            if not (_is_type(annotation, int) or _is_type(annotation, Decimal)):
+                yield f"{name} is not a number; compare it with a code by = or in [...]"
+            unit = {"_percent": "%", "_mm": "mm"}.get(next((s for s in ("_percent", "_mm") if name.endswith(s)), ""), None)
+            if right.unit is not None and right.unit != unit:
+                yield f"{name} is in {unit or 'no unit'}; write the number {'in ' + unit if unit else 'without a unit'}"
 
 
 def _latest_problems(left: ast.Latest, right: ast.Bound, kb: Knowledge) -> Iterator[str]:

@@ -31,7 +31,6 @@ class CriterionResult:
     title: str
     verdict: Verdict
     source: str
-    explanation: str
     evidence: tuple[Evidence, ...]
     needs: tuple[Need, ...]
     readings: tuple[ReadingResult, ...]
@@ -39,6 +38,19 @@ class CriterionResult:
     review: tuple[str, ...]
     assumptions: tuple[str, ...]
     changes_on: date | None
+
+    @property
+    def explanation(self) -> str:
+        """One plain line: the facts that decided it, what is needed, or the readings."""
+        if self.review_required:
+            shown = "; ".join(f"{r.label} → {r.verdict}" for r in self.readings)
+            return f"readings disagree: {shown} — for the trial team to settle"
+        if self.verdict == "unknown" and self.needs:
+            wanted = [n.what + (f" ({n.window_text()})" if n.window_text() else "") for n in self.needs[:3]]
+            return "needs " + "; ".join(wanted)
+        if self.evidence:
+            return "; ".join(e.text for e in self.evidence[:2]) + (" …" if len(self.evidence) > 2 else "")
+        return "no record bears on it"
 
     def to_dict(self) -> dict[str, Any]:
         return {

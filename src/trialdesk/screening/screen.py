@@ -32,17 +32,6 @@ def _verdict(kind: str, truth: bool | None) -> Verdict:
     return "pass" if truth == (kind == "inclusion") else "fail"
 
 
-def _explain(verdict: Verdict, evidence: Sequence[Evidence], needs: Sequence[Need], readings: Sequence[ReadingResult], disagree: bool) -> str:
-    if disagree:
-        return "readings disagree: " + "; ".join(f"{r.label} → {r.verdict}" for r in readings) + " — for the trial team to settle"
-    if verdict == "unknown" and needs:
-        shown = [f"{n.what}" + (f" ({n.window_text()})" if n.window_text() else "") for n in needs[:3]]
-        return "needs " + "; ".join(shown)
-    if evidence:
-        return "; ".join(e.text for e in evidence[:2]) + (" …" if len(evidence) > 2 else "")
-    return "no record bears on it"
-
-
 @dataclass(frozen=True)
 class Screener:
     """Screens patients against one loaded protocol with fixed settings."""
@@ -74,13 +63,15 @@ class Screener:
         else:
             verdict = readings[0].verdict
             needs = tuple({n.key: n for o in outcomes for n in o.needs}.values()) if verdict == "unknown" else ()
-        evidence = tuple(dict.fromkeys(e for o in outcomes for e in o.evidence))
+        if len(outcomes) == 1:
+            evidence, assumptions = outcomes[0].evidence, outcomes[0].assumptions
+        else:
+            evidence = tuple(dict.fromkeys(e for o in outcomes for e in o.evidence))
+            assumptions = tuple(dict.fromkeys(a for o in outcomes for a in o.assumptions))
         changes = [o.changes_on for o in outcomes if o.changes_on is not None]
-        assumptions = tuple(dict.fromkeys(a for o in outcomes for a in o.assumptions))
         c = pc.criterion
         return CriterionResult(
             id=c.id, kind=kind, title=c.title, verdict=verdict, source=c.source,
-            explanation=_explain(verdict, evidence, needs, readings, disagree),
             evidence=evidence, needs=needs, readings=readings if pc.ambiguous else (),
             review_required=disagree, review=c.review, assumptions=assumptions,
             changes_on=min(changes) if changes else None,
@@ -112,9 +103,10 @@ class Screener:
         failure never lifts on today's data."""
         day = first_dose
         by_id = {pc.criterion.id: pc for pc in self.protocol.criteria}
-        # freshness is held at the planned first dose: a failing lab stays failed rather
-        # than ageing into unknown, and a washout or event window moves
-        current = self._at(view, as_of, first_dose, first_dose) if any(r.verdict == "fail" for r in results) else results
+        # Freshness is held at the planned first dose (data_ref): a failing lab stays
+        # failed rather than ageing into unknown, while a washout or event window moves.
+        # A criterion whose verdict cannot change before a day keeps its verdict there.
+        current = results
         for _ in range(MAX_STEPS):
             fails = [r for r in current if r.verdict == "fail"]
             if not fails:
@@ -123,15 +115,27 @@ class Screener:
             if any(d is None for d in lifts):
                 return None
             day = max(d for d in lifts if d is not None)
-            current = self._at(view, as_of, day, first_dose)
+            current = [
+                self.criterion(by_id[r.id], view, as_of, day, first_dose) if r.changes_on is not None and r.changes_on <= day else r
+                for r in current
+            ]
         return None
 
     def expires_on(self, view: PatientView, as_of: date, results: list[CriterionResult]) -> date | None:
         """The last first-dose date on which every criterion that passes now still passes."""
         by_id = {pc.criterion.id: pc for pc in self.protocol.criteria}
-        ends = [self._next_change(by_id[r.id], r, view, as_of, {"fail", "unknown"}) for r in results if r.verdict == "pass" and r.changes_on]
-        present = [d for d in ends if d is not None]
-        return min(present) - timedelta(days=1) if present else None
+        # in order of their first possible change, so that later candidates can be skipped
+        # once an earlier end is found
+        candidates = sorted((r for r in results if r.verdict == "pass" and r.changes_on), key=lambda r: r.changes_on or date.max)
+        end: date | None = None
+        for r in candidates:
+            assert r.changes_on is not None
+            if end is not None and r.changes_on >= end:
+                break
+            found = self._next_change(by_id[r.id], r, view, as_of, {"fail", "unknown"})
+            if found is not None and (end is None or found < end):
+                end = found
+        return end - timedelta(days=1) if end else None
 
     def screen(self, view: PatientView, as_of: date, first_dose: date | None = None) -> ScreeningResult:
         first = first_dose or as_of
@@ -181,10 +185,10 @@ def _unknown_drugs(view: PatientView, knowledge: Knowledge) -> list[str]:
     patient = view.patient
     for i, line in enumerate(patient.therapies.items):
         item = Item("therapy", line, f"$.therapies.items[{i}]")
-        found += [f"{path}: drug {name!r} is not in the knowledge base; criteria that read it stay unknown" for name, path, drug in agent_values(item, knowledge) if drug is None]
+        found += [f"{path}: drug {name!r} is not in the knowledge base; criteria that read it stay unknown" for name, path, drug in agent_values(item, view.drug) if drug is None]
     for i, med in enumerate(patient.medications.items):
         item = Item("medication", med, f"$.medications.items[{i}]")
-        found += [f"{path}: drug {name!r} is not in the knowledge base; criteria that read it stay unknown" for name, path, drug in agent_values(item, knowledge) if drug is None]
+        found += [f"{path}: drug {name!r} is not in the knowledge base; criteria that read it stay unknown" for name, path, drug in agent_values(item, view.drug) if drug is None]
     return found
 
 
