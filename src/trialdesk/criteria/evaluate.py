@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from trialdesk.criteria import ast
 from trialdesk.criteria.fields import Item, agent_values, describe, drug_attribute, resolve, section_of
@@ -44,9 +44,9 @@ class Settings:
 FRESHNESS_FIELDS = frozenset({"measured_on", "collected_on"})
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
-    """What a rule is evaluated against.
+class Context(NamedTuple):
+    """What a rule is evaluated against (a named tuple: one is made per item a quantifier
+    looks at, and a tuple is the cheapest immutable value).
 
     `first_dose` places event windows (a washout, an MI within a year, an age). Freshness
     windows (how recent a lab, a scan or a section review must be) are placed on
@@ -62,6 +62,9 @@ class Context:
     settings: Settings
     item: Item | None = None
     data_ref: date | None = None
+    # facts shared by many criteria of one screening at one date (a section's review
+    # status): computed once, keyed by what they depend on
+    memo: dict[Any, Any] | None = None
 
     def ref(self, name: str) -> date:
         return self.first_dose if name == "first_dose" else self.as_of
@@ -72,7 +75,7 @@ class Context:
         return self.ref(name)
 
     def inside(self, item: Item) -> Context:
-        return Context(self.view, self.knowledge, self.as_of, self.first_dose, self.settings, item, self.data_ref)
+        return Context(self.view, self.knowledge, self.as_of, self.first_dose, self.settings, item, self.data_ref, self.memo)
 
 
 def evaluate(node: ast.Expr, ctx: Context) -> Outcome:
@@ -503,6 +506,24 @@ def _eval_date_test(node: ast.DateTest, ctx: Context) -> Outcome:
 
 
 # -- quantifiers ------------------------------------------------------------------------------
+def _review(section_name: str, section: Any, ctx: Context) -> tuple[Evidence, date | None] | None:
+    """When a section counts as complete: the evidence that says so and the date it stops
+    counting (None while the first dose is held). Memoised per screening date."""
+    key = ("review", section_name)
+    memo = ctx.memo
+    if memo is not None and key in memo:
+        cached: tuple[Evidence, date | None] | None = memo[key]
+        return cached
+    found = None
+    if _section_complete(section, ctx):
+        expires = _moves(ctx, "first_dose", section.reviewed_on + timedelta(days=ctx.settings.review_max_age_days + 1), freshness=True)
+        text = f"{section_name.replace('_', ' ')} reviewed on {section.reviewed_on}: nothing that matches"
+        found = (Evidence(text, f"$.{section_name}", section.reviewed_on), expires)
+    if memo is not None:
+        memo[key] = found
+    return found
+
+
 def _section_complete(section: Any, ctx: Context) -> bool:
     if not section.complete or section.reviewed_on is None:
         return False
@@ -550,40 +571,42 @@ def _as_denial(where: ast.Expr) -> ast.Expr:
 
 
 def _any(node: ast.Quantifier, ctx: Context) -> Outcome:
-    section = section_of(node.collection, ctx.view.patient)
-    base = f"$.{_section_name(node.collection)}.items"
+    section_name = ast.COLLECTIONS[node.collection]
+    section = getattr(ctx.view.patient, section_name)
     outcomes: list[Outcome] = []
     denials: list[Item] = []
     identity = _identity_filter(node.where)
     for index, value in enumerate(section.items):
-        if identity is not None and getattr(value, identity[0]) not in identity[1]:
+        fields = value.__dict__  # the item's field values (absent optional ones are None)
+        if identity is not None and fields.get(identity[0]) not in identity[1]:
             continue
-        item = Item(node.collection, value, f"{base}[{index}]", denial=not getattr(value, "present", True))
+        item = Item(node.collection, value, f"$.{section_name}.items[{index}]", fields.get("present", True) is False)
         if item.denial:
             denials.append(item)
-            continue
-        if node.where is None:
-            outcomes.append(Outcome(True, (Evidence(describe(item), item.path),)))
+        elif node.where is None:
+            return Outcome(True, (Evidence(describe(item), item.path),))
         else:
-            outcomes.append(evaluate(node.where, ctx.inside(item)))
+            outcome = evaluate(node.where, ctx.inside(item))
+            if outcome.truth is True:  # one matching item decides it
+                return any_of([outcome])
+            outcomes.append(outcome)
     result = any_of(outcomes) if outcomes else FALSE
-    if result.truth is not False:
+    if result.truth is None:
         return result
-    name = _section_name(node.collection).replace("_", " ")
-    if _section_complete(section, ctx):
-        expires = _moves(ctx, "first_dose", section.reviewed_on + timedelta(days=ctx.settings.review_max_age_days + 1), freshness=True)
-        text = f"{name} reviewed on {section.reviewed_on}: nothing that matches"
-        changes = min((d for d in (result.changes_on, expires) if d), default=None)
-        return Outcome(False, (*result.evidence, Evidence(text, f"$.{_section_name(node.collection)}", section.reviewed_on)), (), changes, result.assumptions)
-    for item in denials:
-        if node.where is None:
-            break  # "no ILD" says nothing about whether there is any condition at all
-        denied = evaluate(_as_denial(node.where), ctx.inside(item))
-        if denied.truth is True:
-            text = f"{describe(item)} recorded ({item.path})"
-            return Outcome(False, (*result.evidence, Evidence(text, item.path)), (), result.changes_on, result.assumptions)
+    name = section_name.replace("_", " ")
+    review = _review(section_name, section, ctx)
+    if review is not None:
+        evidence, expires = review
+        changes = expires if result.changes_on is None else (result.changes_on if expires is None else min(expires, result.changes_on))
+        return Outcome(False, (*result.evidence, evidence), (), changes, result.assumptions)
+    if node.where is not None:  # "no ILD" says nothing about whether there is any condition
+        for item in denials:
+            denied = evaluate(_as_denial(node.where), ctx.inside(item))
+            if denied.truth is True:
+                text = f"{describe(item)} recorded ({item.path})"
+                return Outcome(False, (*result.evidence, Evidence(text, item.path)), (), result.changes_on, result.assumptions)
     stale = f" (last reviewed {section.reviewed_on}, more than {ctx.settings.review_max_age_days} days before the first dose)" if section.complete else ""
-    need = Need(f"section:{_section_name(node.collection)}", f"complete review of {name}{stale}", None, ctx.first_dose)
+    need = Need(f"section:{section_name}", f"complete review of {name}{stale}", None, ctx.first_dose)
     return Outcome(None, result.evidence, (need,), result.changes_on, result.assumptions)
 
 
@@ -601,11 +624,25 @@ def _eval_not(node: ast.Not, ctx: Context) -> Outcome:
 
 
 def _eval_and(node: ast.And, ctx: Context) -> Outcome:
-    return all_of([evaluate(op, ctx) for op in node.operands])
+    # A false operand decides a conjunction whatever the rest (Kleene): stop there. Its
+    # change date stays a valid earliest date for a change of the whole.
+    outcomes = []
+    for op in node.operands:
+        outcome = evaluate(op, ctx)
+        if outcome.truth is False:
+            return all_of([outcome])
+        outcomes.append(outcome)
+    return all_of(outcomes)
 
 
 def _eval_or(node: ast.Or, ctx: Context) -> Outcome:
-    return any_of([evaluate(op, ctx) for op in node.operands])
+    outcomes = []
+    for op in node.operands:
+        outcome = evaluate(op, ctx)
+        if outcome.truth is True:
+            return any_of([outcome])
+        outcomes.append(outcome)
+    return any_of(outcomes)
 
 
 _EXPR: dict[type, Callable[[Any, Context], Outcome]] = {

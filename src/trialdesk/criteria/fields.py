@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from trialdesk.criteria.ast import COLLECTIONS
 from trialdesk.knowledge.base import Knowledge
@@ -55,8 +55,7 @@ def attribute_names(collection: str | None) -> frozenset[str]:
     return frozenset(own | set(DERIVED.get(collection, ())) | patient)
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
+class Item(NamedTuple):
     """The item a quantifier is looking at. `denial` marks a documented absence
     (present: false), whose missing details match anything: "no MI" denies every MI."""
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """A fact the verdict used, in words, with the record path it came from."""
+class Evidence(NamedTuple):
+    """A fact the verdict used, in words, with the record path it came from.
+
+    Outcomes and evidence are named tuples rather than frozen dataclasses: they are made
+    by the thousand per screening, and a tuple is the cheapest immutable value."""
 
     text: str
     path: str | None = None
@@ -52,8 +54,7 @@ class Need:
         return ""
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     truth: bool | None
     evidence: tuple[Evidence, ...] = ()
     needs: tuple[Need, ...] = ()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from trialdesk.criteria.evaluate import Context, Settings, evaluate
 from trialdesk.criteria.fields import Item, agent_values
@@ -41,9 +42,20 @@ class Screener:
     settings: Settings = Settings()
 
     def criterion(self, pc: ParsedCriterion, view: PatientView, as_of: date, first_dose: date,
-                  data_ref: date | None = None) -> CriterionResult:
-        ctx = Context(view, self.knowledge, as_of, first_dose, self.settings, None, data_ref)
+                  data_ref: date | None = None, memo: dict[Any, Any] | None = None) -> CriterionResult:
+        ctx = Context(view, self.knowledge, as_of, first_dose, self.settings, None, data_ref, {} if memo is None else memo)
         kind = pc.criterion.kind
+        c = pc.criterion
+        if not pc.ambiguous:
+            # one rule: its outcome is the criterion's
+            outcome = evaluate(pc.readings[0].rule, ctx)
+            verdict = _verdict(kind, outcome.truth)
+            return CriterionResult(
+                id=c.id, kind=kind, title=c.title, verdict=verdict, source=c.source,
+                evidence=outcome.evidence, needs=outcome.needs if verdict == "unknown" else (), readings=(),
+                review_required=False, review=c.review, assumptions=outcome.assumptions,
+                changes_on=outcome.changes_on,
+            )
         outcomes: list[Outcome] = [evaluate(r.rule, ctx) for r in pc.readings]
         readings = tuple(
             ReadingResult(r.label, r.source, _verdict(kind, o.truth), o.evidence)
@@ -53,32 +65,28 @@ class Screener:
         # readings that pass and fail the same patient need a person; a reading that is
         # merely unknown needs data, like any unknown
         disagree = {"pass", "fail"} <= verdicts
-        if len(verdicts) > 1 and not disagree:
-            verdict: Verdict = "unknown"
-            needs = tuple({n.key: n for o in outcomes for n in o.needs}.values())
-        elif disagree:
+        needs = tuple({n.key: n for o in outcomes for n in o.needs}.values())
+        if disagree:
             verdict = "unknown"
-            needs = tuple({n.key: n for o in outcomes for n in o.needs}.values())
             needs += (Need(f"review:{pc.criterion.id}", f"trial team to settle the reading of '{pc.criterion.title}'"),)
+        elif len(verdicts) > 1:
+            verdict = "unknown"
         else:
             verdict = readings[0].verdict
-            needs = tuple({n.key: n for o in outcomes for n in o.needs}.values()) if verdict == "unknown" else ()
-        if len(outcomes) == 1:
-            evidence, assumptions = outcomes[0].evidence, outcomes[0].assumptions
-        else:
-            evidence = tuple(dict.fromkeys(e for o in outcomes for e in o.evidence))
-            assumptions = tuple(dict.fromkeys(a for o in outcomes for a in o.assumptions))
+            needs = needs if verdict == "unknown" else ()
+        evidence = tuple(dict.fromkeys(e for o in outcomes for e in o.evidence))
+        assumptions = tuple(dict.fromkeys(a for o in outcomes for a in o.assumptions))
         changes = [o.changes_on for o in outcomes if o.changes_on is not None]
-        c = pc.criterion
         return CriterionResult(
             id=c.id, kind=kind, title=c.title, verdict=verdict, source=c.source,
-            evidence=evidence, needs=needs, readings=readings if pc.ambiguous else (),
+            evidence=evidence, needs=needs, readings=readings,
             review_required=disagree, review=c.review, assumptions=assumptions,
             changes_on=min(changes) if changes else None,
         )
 
     def _at(self, view: PatientView, as_of: date, first_dose: date, data_ref: date | None = None) -> list[CriterionResult]:
-        return [self.criterion(pc, view, as_of, first_dose, data_ref) for pc in self.protocol.criteria]
+        memo: dict[Any, Any] = {}  # shared by the criteria evaluated at this one date
+        return [self.criterion(pc, view, as_of, first_dose, data_ref, memo) for pc in self.protocol.criteria]
 
     def _next_change(self, pc: ParsedCriterion, result: CriterionResult, view: PatientView, as_of: date,
                      changed: set[Verdict], data_ref: date | None = None) -> date | None:
