@@ -29,10 +29,28 @@ from trialdesk.screening.screen import Screener
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2026, 11, 20)
-AGENTS = [["cisplatin", "etoposide"], ["carboplatin", "etoposide"], ["irinotecan", "fluorouracil", "leucovorin"],
-          ["capecitabine", "temozolomide"], ["everolimus"], ["trastuzumab deruxtecan"], ["atezolizumab"], ["zolbetuximab"]]
-CONDITIONS = ["ild", "myocardial_infarction", "venous_thromboembolism", "hepatitis_b", "autoimmune_disease",
-              "heart_failure", "bleeding", "dry_eye_syndrome", "other_malignancy", "gilbert_syndrome"]
+AGENTS = [
+    ["cisplatin", "etoposide"],
+    ["carboplatin", "etoposide"],
+    ["irinotecan", "fluorouracil", "leucovorin"],
+    ["capecitabine", "temozolomide"],
+    ["everolimus"],
+    ["trastuzumab deruxtecan"],
+    ["atezolizumab"],
+    ["zolbetuximab"],
+]
+CONDITIONS = [
+    "ild",
+    "myocardial_infarction",
+    "venous_thromboembolism",
+    "hepatitis_b",
+    "autoimmune_disease",
+    "heart_failure",
+    "bleeding",
+    "dry_eye_syndrome",
+    "other_malignancy",
+    "gilbert_syndrome",
+]
 
 
 def synthetic_record(rng: random.Random, templates: list[dict[str, Any]], index: int) -> dict[str, Any]:
@@ -47,12 +65,18 @@ def synthetic_record(rng: random.Random, templates: list[dict[str, Any]], index:
             obs["value"] = rng.choice([45, 52, 58, 64])
         obs["date"] = (AS_OF - timedelta(days=rng.randrange(0, 20))).isoformat()
     if rng.random() < 0.3:
-        line = {"agents": rng.choice(AGENTS), "first_dose": "2026-03-01",
-                "last_dose": (AS_OF - timedelta(days=rng.randrange(5, 90))).isoformat(), "progressed": True}
+        line = {
+            "agents": rng.choice(AGENTS),
+            "first_dose": "2026-03-01",
+            "last_dose": (AS_OF - timedelta(days=rng.randrange(5, 90))).isoformat(),
+            "progressed": True,
+        }
         data.setdefault("therapies", {"items": []})["items"].append(line)
     if rng.random() < 0.4:
         onset = (AS_OF - timedelta(days=rng.randrange(10, 900))).isoformat()
-        data.setdefault("history", {"items": []})["items"].append({"category": rng.choice(CONDITIONS), "onset": onset, "status": "active"})
+        data.setdefault("history", {"items": []})["items"].append(
+            {"category": rng.choice(CONDITIONS), "onset": onset, "status": "active"}
+        )
     if rng.random() < 0.1:
         data["history"] = {"complete": False, "items": data.get("history", {}).get("items", [])}
     return data
@@ -66,7 +90,9 @@ def main() -> None:
 
     knowledge = load_knowledge()
     screeners = [Screener(p, knowledge) for p in load_protocols(knowledge).values()]
-    templates = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "examples" / "patients").glob("*.json"))]
+    templates = [
+        json.loads(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "examples" / "patients").glob("*.json"))
+    ]
     rng = random.Random(args.seed)
     texts = [json.dumps(synthetic_record(rng, templates, i)) for i in range(args.patients)]
 
@@ -96,11 +122,17 @@ def main() -> None:
     print(f"patients: {args.patients}, protocols: {len(screeners)}, screenings: {len(screen_times)}")
     print(f"statuses: {statuses}")
     print(f"baseline  load one record   median {median_load:.3f} ms   p99 {ms(load_times, 99):.3f} ms")
-    print(f"screening one patient×trial median {median_screen:.3f} ms   p99 {ms(screen_times, 99):.3f} ms"
-          f"   (targets: median < 1 ms, p99 < 5 ms)")
-    print(f"ratio screening / load: median {median_screen / median_load:.2f}×, p99 {ms(screen_times, 99) / ms(load_times, 99):.2f}×")
-    print(f"throughput: {len(screen_times) / sum(screen_times):,.0f} screenings/s (screening time only), "
-          f"{len(screen_times) / wall:,.0f} screenings/s wall including loading and checking records")
+    print(
+        f"screening one patient×trial median {median_screen:.3f} ms   p99 {ms(screen_times, 99):.3f} ms"
+        f"   (targets: median < 1 ms, p99 < 5 ms)"
+    )
+    print(
+        f"ratio screening / load: median {median_screen / median_load:.2f}×, p99 {ms(screen_times, 99) / ms(load_times, 99):.2f}×"
+    )
+    print(
+        f"throughput: {len(screen_times) / sum(screen_times):,.0f} screenings/s (screening time only), "
+        f"{len(screen_times) / wall:,.0f} screenings/s wall including loading and checking records"
+    )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,12 @@ def base_record() -> dict[str, Any]:
     return data
 
 
-def screen_data(data: dict[str, Any], protocol: LoadedProtocol, knowledge: Knowledge,
-                as_of: date = AS_OF, first_dose: date | None = None) -> ScreeningResult:
+def screen_data(
+    data: dict[str, Any],
+    protocol: LoadedProtocol,
+    knowledge: Knowledge,
+    as_of: date = AS_OF,
+    first_dose: date | None = None,
+) -> ScreeningResult:
     view = build_view(patient_from_data(data), knowledge, as_of)
     return Screener(protocol, knowledge).screen(view, as_of, first_dose)

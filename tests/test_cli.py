@@ -15,20 +15,42 @@ runner = CliRunner()
 
 
 def test_screen_json_has_the_documented_keys() -> None:
-    result = runner.invoke(app, ["screen", str(P / "p01-eligible-both.json"), "--trial", "NCT07520357",
-                                 "--as-of", "2026-11-20", "--format", "json"])
+    result = runner.invoke(
+        app,
+        [
+            "screen",
+            str(P / "p01-eligible-both.json"),
+            "--trial",
+            "NCT07520357",
+            "--as-of",
+            "2026-11-20",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    for key in ("trial", "protocol_sha256", "as_of", "first_dose", "status", "earliest_eligible_date",
-                "expires_on", "needs", "criteria"):
+    for key in (
+        "trial",
+        "protocol_sha256",
+        "as_of",
+        "first_dose",
+        "status",
+        "earliest_eligible_date",
+        "expires_on",
+        "needs",
+        "criteria",
+    ):
         assert key in data
     assert {"id", "kind", "verdict", "source", "evidence", "needs", "readings"} <= set(data["criteria"][0])
     assert data["status"] == "eligible"
 
 
 def test_an_ineligible_screening_still_exits_zero() -> None:
-    result = runner.invoke(app, ["screen", str(P / "p02-eligible-one-trial.json"), "-t", "NCT07520357",
-                                 "--as-of", "2026-11-20", "-f", "json"])
+    result = runner.invoke(
+        app,
+        ["screen", str(P / "p02-eligible-one-trial.json"), "-t", "NCT07520357", "--as-of", "2026-11-20", "-f", "json"],
+    )
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["status"] == "ineligible"
@@ -51,7 +73,9 @@ def test_folder_gives_one_row_per_patient_and_trial() -> None:
 
 
 def test_table_shows_failures_first_with_source_text() -> None:
-    result = runner.invoke(app, ["screen", str(P / "p02-eligible-one-trial.json"), "-t", "NCT07520357", "--as-of", "2026-11-20"])
+    result = runner.invoke(
+        app, ["screen", str(P / "p02-eligible-one-trial.json"), "-t", "NCT07520357", "--as-of", "2026-11-20"]
+    )
     assert result.exit_code == 0
     out = result.stdout
     assert out.index("fail") < out.index("pass")
@@ -60,11 +84,26 @@ def test_table_shows_failures_first_with_source_text() -> None:
 
 def test_html_summary(tmp_path: Path) -> None:
     target = tmp_path / "summary.html"
-    result = runner.invoke(app, ["screen", str(P / "p03-missing-data.json"), "-t", "NCT07077564", "--as-of", "2026-11-20",
-                                 "-f", "html", "-o", str(target)])
+    result = runner.invoke(
+        app,
+        [
+            "screen",
+            str(P / "p03-missing-data.json"),
+            "-t",
+            "NCT07077564",
+            "--as-of",
+            "2026-11-20",
+            "-f",
+            "html",
+            "-o",
+            str(target),
+        ],
+    )
     assert result.exit_code == 0, result.output
     html = target.read_text(encoding="utf-8")
-    assert "UNDETERMINED" in html and "Records and tests still needed" in html and "absolute neutrophil count" in html
+    assert "UNDETERMINED" in html
+    assert "Records and tests still needed" in html
+    assert "absolute neutrophil count" in html
 
 
 def test_malformed_record_exits_two_with_the_path(tmp_path: Path) -> None:
@@ -72,29 +111,39 @@ def test_malformed_record_exits_two_with_the_path(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"id": "x", "birth_date": "1960-13-45"}), encoding="utf-8")
     result = runner.invoke(app, ["screen", str(bad), "-t", "NCT07077564", "--as-of", "2026-11-20"])
     assert result.exit_code == 2
-    assert "$.birth_date" in result.output and "Traceback" not in result.output
+    assert "$.birth_date" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_unknown_trial_exits_two() -> None:
     result = runner.invoke(app, ["screen", str(P / "p01-eligible-both.json"), "-t", "NCT00000000"])
-    assert result.exit_code == 2 and "no protocol for NCT00000000" in result.output
+    assert result.exit_code == 2
+    assert "no protocol for NCT00000000" in result.output
 
 
 def test_bad_date_exits_two() -> None:
-    result = runner.invoke(app, ["screen", str(P / "p01-eligible-both.json"), "-t", "NCT07077564", "--as-of", "20/11/2026"])
-    assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
+    result = runner.invoke(
+        app, ["screen", str(P / "p01-eligible-both.json"), "-t", "NCT07077564", "--as-of", "20/11/2026"]
+    )
+    assert result.exit_code == 2
+    assert "YYYY-MM-DD" in result.output
 
 
 def test_protocol_commands() -> None:
     listed = runner.invoke(app, ["protocol", "list"])
-    assert listed.exit_code == 0 and "NCT07077564" in listed.stdout and "NCT07520357" in listed.stdout
+    assert listed.exit_code == 0
+    assert "NCT07077564" in listed.stdout
+    assert "NCT07520357" in listed.stdout
     shown = runner.invoke(app, ["protocol", "show", "NCT07520357", "-f", "json"])
-    assert shown.exit_code == 0 and json.loads(shown.stdout)["id"] == "NCT07520357"
+    assert shown.exit_code == 0
+    assert json.loads(shown.stdout)["id"] == "NCT07520357"
     valid = runner.invoke(app, ["protocol", "validate", str(ROOT / "protocols" / "NCT07077564.yaml")])
-    assert valid.exit_code == 0 and "valid" in valid.stdout
+    assert valid.exit_code == 0
+    assert "valid" in valid.stdout
 
 
 def test_schema_patient_is_a_json_schema() -> None:
     result = runner.invoke(app, ["schema", "patient"])
     schema = json.loads(result.stdout)
-    assert schema["title"] == "Patient" and "observations" in schema["properties"]
+    assert schema["title"] == "Patient"
+    assert "observations" in schema["properties"]

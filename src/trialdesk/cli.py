@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -21,25 +22,35 @@ if TYPE_CHECKING:
     from trialdesk.protocol.load import LoadedProtocol
     from trialdesk.screening.batch import PatientOutcome
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Computable protocols and patient screening for phase 2 oncology trials.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Computable protocols and patient screening for phase 2 oncology trials.",
+)
 protocol_app = typer.Typer(no_args_is_help=True, help="List, show and validate computable protocols.")
 schema_app = typer.Typer(no_args_is_help=True, help="Print published JSON Schemas.")
 app.add_typer(protocol_app, name="protocol")
 app.add_typer(schema_app, name="schema")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     html = "html"
 
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="screening date, YYYY-MM-DD (default: today)")]
-FirstDose = Annotated[str | None, typer.Option("--first-dose", help="planned first dose, YYYY-MM-DD (default: the as-of date)")]
+FirstDose = Annotated[
+    str | None, typer.Option("--first-dose", help="planned first dose, YYYY-MM-DD (default: the as-of date)")
+]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or html")]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="write to this file instead of the terminal")]
-ProtocolsDir = Annotated[Path | None, typer.Option("--protocols", help="folder of protocol files (default: the shipped ones)")]
-DefaultWindow = Annotated[int, typer.Option("--default-window", help="days an observation stays usable when a protocol states no window")]
+ProtocolsDir = Annotated[
+    Path | None, typer.Option("--protocols", help="folder of protocol files (default: the shipped ones)")
+]
+DefaultWindow = Annotated[
+    int, typer.Option("--default-window", help="days an observation stays usable when a protocol states no window")
+]
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -82,8 +93,17 @@ def _write(text: str, output: Path | None) -> None:
         typer.echo(f"wrote {output}", err=True)
 
 
-def _run_screening(patients: list[Path], trials: list[str] | None, as_of_text: str | None, first_text: str | None,
-                   fmt: Format, output: Path | None, folder: Path | None, window: int, ordered: bool) -> None:
+def _run_screening(
+    patients: list[Path],
+    trials: list[str] | None,
+    as_of_text: str | None,
+    first_text: str | None,
+    fmt: Format,
+    output: Path | None,
+    folder: Path | None,
+    window: int,
+    ordered: bool,
+) -> None:
     from rich.console import Console
     from rich.progress import Progress
 
@@ -106,8 +126,9 @@ def _run_screening(patients: list[Path], trials: list[str] | None, as_of_text: s
         outcomes: list[PatientOutcome] = []
         with Progress(console=Console(stderr=True), transient=True, disable=len(files) < 20) as progress:
             task = progress.add_task("screening", total=len(files))
-            for outcome in screen_files(files, screeners, knowledge, as_of, first_dose, ordered=ordered,
-                                        progress=lambda: progress.advance(task)):
+            for outcome in screen_files(
+                files, screeners, knowledge, as_of, first_dose, ordered=ordered, progress=lambda: progress.advance(task)
+            ):
                 outcomes.append(outcome)
     except TrialdeskError as exc:
         _fail(str(exc))
@@ -116,7 +137,9 @@ def _run_screening(patients: list[Path], trials: list[str] | None, as_of_text: s
     _emit(outcomes, protocols, fmt, output, single=len(files) == 1)
 
 
-def _emit(outcomes: list[PatientOutcome], protocols: list[LoadedProtocol], fmt: Format, output: Path | None, single: bool) -> None:
+def _emit(
+    outcomes: list[PatientOutcome], protocols: list[LoadedProtocol], fmt: Format, output: Path | None, single: bool
+) -> None:
     from rich.console import Console
 
     from trialdesk.render.table import screening_renderable, summary_renderable
@@ -140,7 +163,10 @@ def _emit(outcomes: list[PatientOutcome], protocols: list[LoadedProtocol], fmt: 
         _write(prescreen_html(result, review), output)
         return
     # a pipe or file gets a readable width rather than the 80 columns Rich assumes
-    console = Console(file=output.open("w", encoding="utf-8") if output else None, width=None if sys.stdout.isatty() and output is None else 140)
+    console = Console(
+        file=output.open("w", encoding="utf-8") if output else None,
+        width=None if sys.stdout.isatty() and output is None else 140,
+    )
     if single:
         for result in outcomes[0].results:
             console.print(screening_renderable(result))
@@ -195,8 +221,14 @@ def protocol_list(protocols: ProtocolsDir = None) -> None:
         table.add_column(column)
     for p in loaded:
         kinds = [c.criterion.kind for c in p.criteria]
-        table.add_row(p.id, p.protocol.title, str(kinds.count("inclusion")), str(kinds.count("exclusion")),
-                      str(sum(c.ambiguous for c in p.criteria)), p.sha256[:12])
+        table.add_row(
+            p.id,
+            p.protocol.title,
+            str(kinds.count("inclusion")),
+            str(kinds.count("exclusion")),
+            str(sum(c.ambiguous for c in p.criteria)),
+            p.sha256[:12],
+        )
     Console().print(table)
 
 
@@ -204,9 +236,8 @@ def protocol_list(protocols: ProtocolsDir = None) -> None:
 def protocol_show(trial_id: str, fmt: FormatOpt = Format.table, protocols: ProtocolsDir = None) -> None:
     """Every criterion of a protocol with its source sentence, rule or readings."""
     from rich.console import Console
-    from rich.table import Table
-
     from rich.markup import escape
+    from rich.table import Table
 
     from trialdesk.criteria.format import format_rule
     from trialdesk.errors import TrialdeskError
@@ -216,7 +247,9 @@ def protocol_show(trial_id: str, fmt: FormatOpt = Format.table, protocols: Proto
     except TrialdeskError as exc:
         _fail(str(exc))
     if fmt is Format.json:
-        _write(json.dumps({**p.protocol.model_dump(mode="json"), "sha256": p.sha256}, indent=2, ensure_ascii=False), None)
+        _write(
+            json.dumps({**p.protocol.model_dump(mode="json"), "sha256": p.sha256}, indent=2, ensure_ascii=False), None
+        )
         return
     console = Console()
     console.print(f"[bold]{p.id}[/bold] {p.protocol.title}\nsha256 {p.sha256}")
@@ -224,7 +257,9 @@ def protocol_show(trial_id: str, fmt: FormatOpt = Format.table, protocols: Proto
     for column in ("criterion", "source", "rule"):
         table.add_column(column)
     for pc in p.criteria:
-        rules = "\n".join(f"({r.label}) {format_rule(r.rule)}" if pc.ambiguous else format_rule(r.rule) for r in pc.readings)
+        rules = "\n".join(
+            f"({r.label}) {format_rule(r.rule)}" if pc.ambiguous else format_rule(r.rule) for r in pc.readings
+        )
         # rules hold [..] lists, which Rich would read as markup
         table.add_row(escape(f"{pc.criterion.kind[:3]} {pc.criterion.id}"), escape(pc.criterion.source), escape(rules))
     console.print(table)
@@ -245,7 +280,7 @@ def protocol_validate(file: Path) -> None:
     typer.echo(f"{file}: valid — {p.id}, {len(p.criteria)} criteria, sha256 {p.sha256}")
 
 
-class Vocabulary(str, Enum):
+class Vocabulary(StrEnum):
     drugs = "drugs"
     vaccines = "vaccines"
     labs = "labs"
@@ -266,9 +301,14 @@ def knowledge_command(
     from rich.table import Table
 
     kb = _knowledge()
-    entries: dict[str, Any] = {
-        "drugs": kb.drugs, "vaccines": kb.vaccines, "labs": kb.labs, "histology": kb.histologies,
-        "conditions": kb.conditions, "sites": kb.sites, "attestations": kb.attestations,
+    entries: Mapping[str, Any] = {
+        "drugs": kb.drugs,
+        "vaccines": kb.vaccines,
+        "labs": kb.labs,
+        "histology": kb.histologies,
+        "conditions": kb.conditions,
+        "sites": kb.sites,
+        "attestations": kb.attestations,
     }[vocabulary.value]
     table = Table(title=f"knowledge: {vocabulary.value}")
     for column in ("code", "name", "details", "citation"):
@@ -278,7 +318,12 @@ def knowledge_command(
         names = " ".join([code, entry.name, *getattr(entry, "synonyms", ()), *getattr(entry, "loinc", ())])
         if needle and needle not in names.casefold():
             continue
-        details = ", ".join(sorted(getattr(entry, "classes", ()))) or ", ".join(getattr(entry, "loinc", ())) or getattr(entry, "icdo3", "") or ""
+        details = (
+            ", ".join(sorted(getattr(entry, "classes", ())))
+            or ", ".join(getattr(entry, "loinc", ()))
+            or getattr(entry, "icdo3", "")
+            or ""
+        )
         table.add_row(code, escape(entry.name), escape(str(details)), escape(entry.citations[0]))
     Console().print(table)
 

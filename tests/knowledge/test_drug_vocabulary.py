@@ -138,12 +138,8 @@ def test_topoisomerase_i_payload_adcs(kb: Knowledge, name: str, target: str) -> 
     assert target in drug.targets
 
 
-@pytest.mark.parametrize(
-    "name", ["T-DM1", "Kadcyla", "RC48", "Padcev", "Tivdak", "Elahere", "AZD0901", "Emrelis"]
-)
-def test_microtubule_payload_adcs_are_adcs_but_not_topoisomerase_i(
-    kb: Knowledge, name: str
-) -> None:
+@pytest.mark.parametrize("name", ["T-DM1", "Kadcyla", "RC48", "Padcev", "Tivdak", "Elahere", "AZD0901", "Emrelis"])
+def test_microtubule_payload_adcs_are_adcs_but_not_topoisomerase_i(kb: Knowledge, name: str) -> None:
     """US prescribing information of Kadcyla (DM1), Padcev and Tivdak (MMAE), Elahere (DM4),
     Emrelis (MMAE): "antibody and microtubule inhibitor conjugate"; RemeGen disitamab vedotin
     (RC48) and AstraZeneca AZD0901 (CLARITY-Gastric 01 abstract) carry MMAE."""
@@ -155,9 +151,7 @@ def test_microtubule_payload_adcs_are_adcs_but_not_topoisomerase_i(
 
 
 @pytest.mark.parametrize("name", ["irinotecan", "CPT-11", "topotecan", "Onivyde", "belotecan"])
-def test_small_molecule_topoisomerase_i_inhibitors_are_chemotherapy_not_adcs(
-    kb: Knowledge, name: str
-) -> None:
+def test_small_molecule_topoisomerase_i_inhibitors_are_chemotherapy_not_adcs(kb: Knowledge, name: str) -> None:
     """Camptosar, Hycamtin and Onivyde US prescribing information: irinotecan, topotecan and
     liposomal irinotecan are camptothecin topoisomerase I inhibitors given as chemotherapy,
     not antibody-drug conjugates; belotecan (Camtobell) is a camptothecin derivative."""

@@ -28,7 +28,9 @@ from trialdesk.knowledge.units import normalize_unit
         ("platelets", "100", "10*3/uL", "100", "10^9/L"),
     ],
 )
-def test_reference_conversions(knowledge: Knowledge, lab: str, value: str, unit: str, expected: str, target: str) -> None:
+def test_reference_conversions(
+    knowledge: Knowledge, lab: str, value: str, unit: str, expected: str, target: str
+) -> None:
     assert knowledge.convert(lab, Decimal(value), unit, target) == Decimal(expected)
 
 
@@ -40,8 +42,18 @@ def test_spellings_of_one_unit_are_one(spelling: str) -> None:
 values = st.decimals(min_value=Decimal("0.001"), max_value=Decimal("100000"), places=3)
 
 
-@given(values, st.sampled_from([("creatinine", "mg/dL", "umol/L"), ("bilirubin_total", "mg/dL", "umol/L"),
-                                ("hemoglobin", "g/dL", "g/L"), ("anc", "/uL", "10^9/L"), ("calcium", "mg/dL", "mmol/L")]))
+@given(
+    values,
+    st.sampled_from(
+        [
+            ("creatinine", "mg/dL", "umol/L"),
+            ("bilirubin_total", "mg/dL", "umol/L"),
+            ("hemoglobin", "g/dL", "g/L"),
+            ("anc", "/uL", "10^9/L"),
+            ("calcium", "mg/dL", "mmol/L"),
+        ]
+    ),
+)
 def test_conversions_round_trip(value: Decimal, case: tuple[str, str, str]) -> None:
     from trialdesk.knowledge.base import load_knowledge
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 import json
 from datetime import date
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,14 +33,17 @@ def test_negative_weight(base_record: dict[str, Any], knowledge: Knowledge) -> N
     data = copy.deepcopy(base_record)
     data["observations"][14]["value"] = -68
     err = _error(data, knowledge)
-    assert err.path == "$.observations[14].value" and "impossible" in err.message
+    assert err.path == "$.observations[14].value"
+    assert "impossible" in err.message
 
 
 def test_unit_that_does_not_convert(base_record: dict[str, Any], knowledge: Knowledge) -> None:
     data = copy.deepcopy(base_record)
     data["observations"][2]["unit"] = "mmol/mol"
     err = _error(data, knowledge)
-    assert err.path == "$.observations[2].unit" and err.fix and "g/L" in err.fix
+    assert err.path == "$.observations[2].unit"
+    assert err.fix
+    assert "g/L" in err.fix
 
 
 def test_unknown_lab_code(base_record: dict[str, Any], knowledge: Knowledge) -> None:
@@ -61,7 +64,8 @@ def test_date_after_the_as_of_date(base_record: dict[str, Any], knowledge: Knowl
     data = copy.deepcopy(base_record)
     data["therapies"]["items"][0]["last_dose"] = "2026-12-01"
     err = _error(data, knowledge)
-    assert err.path == "$.therapies.items[0].last_dose" and "after the as-of date" in err.message
+    assert err.path == "$.therapies.items[0].last_dose"
+    assert "after the as-of date" in err.message
 
 
 def test_planned_items_may_be_in_the_future(base_record: dict[str, Any], knowledge: Knowledge) -> None:

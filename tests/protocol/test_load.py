@@ -41,7 +41,8 @@ def test_the_content_hash_is_the_file_sha256(protocols: dict[str, LoadedProtocol
 def test_a_rule_syntax_error_names_criterion_line_and_column(tmp_path: Path, knowledge: Knowledge) -> None:
     with pytest.raises(RuleSyntaxError) as info:
         load_protocol(_variant(tmp_path, "ecog", "latest(ecog) <= "), knowledge)
-    assert "criterion ecog" in str(info.value) and info.value.column == 17
+    assert "criterion ecog" in str(info.value)
+    assert info.value.column == 17
 
 
 def test_an_unknown_lab_is_refused(tmp_path: Path, knowledge: Knowledge) -> None:
@@ -56,7 +57,9 @@ def test_an_unconvertible_unit_is_refused(tmp_path: Path, knowledge: Knowledge) 
 
 def test_an_unknown_attribute_is_refused(tmp_path: Path, knowledge: Knowledge) -> None:
     with pytest.raises(ProtocolError, match="unknown attribute 'onset_date' inside condition"):
-        load_protocol(_variant(tmp_path, "ild", "any(condition, onset_date within 1 year before first_dose)"), knowledge)
+        load_protocol(
+            _variant(tmp_path, "ild", "any(condition, onset_date within 1 year before first_dose)"), knowledge
+        )
 
 
 def test_an_unknown_site_is_refused(tmp_path: Path, knowledge: Knowledge) -> None:

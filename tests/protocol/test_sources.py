@@ -40,7 +40,11 @@ def _fragments(lines: list[str]) -> list[str]:
 
 SECTIONS = {
     "NCT07077564": ("NCT07077564.registry.txt", "- 35", "Study & Design"),
-    "NCT07520357": ("NCT07520357.navigator-page.txt", "Inclusion Criteria — May Be Eligible", "Medical Records and Tests Needed for Review"),
+    "NCT07520357": (
+        "NCT07520357.navigator-page.txt",
+        "Inclusion Criteria — May Be Eligible",
+        "Medical Records and Tests Needed for Review",
+    ),
 }
 
 
@@ -84,6 +88,8 @@ def test_a_source_not_in_the_seed_is_refused(protocols: dict[str, LoadedProtocol
     protocol = protocols["NCT07077564"]
     assert protocol.path is not None
     first = protocol.protocol.criteria[0]
-    changed = protocol.protocol.model_copy(update={"criteria": (first.model_copy(update={"source": "Aged 18-80 years"}),)})
+    changed = protocol.protocol.model_copy(
+        update={"criteria": (first.model_copy(update={"source": "Aged 18-80 years"}),)}
+    )
     problems = check_sources(changed, protocol.path.parent)
     assert problems == ["criterion consent: not in the seed: 'Aged 18-80 years'"]

@@ -24,9 +24,15 @@ from trialdesk.patient import record as model
 from trialdesk.protocol.load import LoadedProtocol
 
 SECTIONS = {
-    "diagnoses": model.Diagnosis, "metastases": model.Metastasis, "therapies": model.TherapyLine,
-    "medications": model.Medication, "procedures": model.Procedure, "history": model.Condition,
-    "adverse_events": model.AdverseEvent, "vaccinations": model.Vaccination, "lesions": model.Lesion,
+    "diagnoses": model.Diagnosis,
+    "metastases": model.Metastasis,
+    "therapies": model.TherapyLine,
+    "medications": model.Medication,
+    "procedures": model.Procedure,
+    "history": model.Condition,
+    "adverse_events": model.AdverseEvent,
+    "vaccinations": model.Vaccination,
+    "lesions": model.Lesion,
     "specimens": model.Specimen,
 }
 CASES = Path(__file__).resolve().parents[1] / "reference" / "screening"
@@ -59,7 +65,12 @@ def _removals(data: dict[str, Any]) -> list[tuple[Any, ...]]:
             ops.append(("drop_item", name, i))
             for field, value in item.items():
                 info = item_model.model_fields.get(field)
-                if info is not None and not info.is_required() and value is not None and field not in ("present", "planned"):
+                if (
+                    info is not None
+                    and not info.is_required()
+                    and value is not None
+                    and field not in ("present", "planned")
+                ):
                     ops.append(("drop_field", name, i, field))
     for code in sorted({o["code"] for o in data.get("observations", [])}):
         ops.append(("drop_lab", code))

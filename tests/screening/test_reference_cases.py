@@ -45,8 +45,13 @@ def _seed_text() -> str:
 
 
 @pytest.mark.parametrize(("spec", "case"), _cases())
-def test_reference_case(spec: dict[str, Any], case: dict[str, Any], base_record: dict[str, Any],
-                        protocols: dict[str, LoadedProtocol], knowledge: Knowledge) -> None:
+def test_reference_case(
+    spec: dict[str, Any],
+    case: dict[str, Any],
+    base_record: dict[str, Any],
+    protocols: dict[str, LoadedProtocol],
+    knowledge: Knowledge,
+) -> None:
     # the deciding sentence is quoted from the seed, so a reader can check the expectation
     assert normalise_space(case["decides"]) in _seed_text(), f"'decides' is not seed text: {case['decides']!r}"
     record = jsonpatch.apply_patch(copy.deepcopy(base_record), case.get("patch", []))

@@ -225,6 +225,4 @@ class Attested:
     topic: str
 
 
-Expr: TypeAlias = (
-    Literal | Not | And | Or | Compare | Between | Member | DateTest | Flag | Quantifier | Attested
-)
+Expr: TypeAlias = Literal | Not | And | Or | Compare | Between | Member | DateTest | Flag | Quantifier | Attested

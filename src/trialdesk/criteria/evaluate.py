@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from trialdesk.criteria import ast
-from trialdesk.criteria.fields import Item, agent_values, describe, drug_attribute, resolve, section_of
+from trialdesk.criteria.fields import Item, agent_values, describe, drug_attribute, resolve
 from trialdesk.criteria.outcome import FALSE, TRUE, Evidence, Need, Outcome, all_of, any_of, negate
 from trialdesk.knowledge.base import Knowledge
 from trialdesk.patient.dates import age_in_years, birthday, days_before
@@ -75,7 +75,9 @@ class Context(NamedTuple):
         return self.ref(name)
 
     def inside(self, item: Item) -> Context:
-        return Context(self.view, self.knowledge, self.as_of, self.first_dose, self.settings, item, self.data_ref, self.memo)
+        return Context(
+            self.view, self.knowledge, self.as_of, self.first_dose, self.settings, item, self.data_ref, self.memo
+        )
 
 
 def evaluate(node: ast.Expr, ctx: Context) -> Outcome:
@@ -145,13 +147,28 @@ def _support_status(day: date, duration: ast.Duration, ctx: Context) -> tuple[st
     start = day - timedelta(days=days_before(day, duration.amount, duration.unit))
     patient = ctx.view.patient
     for i, proc in enumerate(patient.procedures.items):
-        if proc.present and proc.type in ("transfusion", "growth_factor") and proc.performed_on and start <= proc.performed_on <= day:
-            return "found", Evidence(f"{proc.type.replace('_', ' ')} on {proc.performed_on}", f"$.procedures.items[{i}]", proc.performed_on)
+        if (
+            proc.present
+            and proc.type in ("transfusion", "growth_factor")
+            and proc.performed_on
+            and start <= proc.performed_on <= day
+        ):
+            return "found", Evidence(
+                f"{proc.type.replace('_', ' ')} on {proc.performed_on}", f"$.procedures.items[{i}]", proc.performed_on
+            )
     for i, med in enumerate(patient.medications.items):
         drug = ctx.view.drug(med.agent)
         # an open course (no stop date) covers every day from its start
-        if drug and "growth_factor" in drug.classes and med.start and med.start <= day and (med.stop is None or med.stop >= start):
-            return "found", Evidence(f"growth factor {med.agent} from {med.start}", f"$.medications.items[{i}]", med.start)
+        if (
+            drug
+            and "growth_factor" in drug.classes
+            and med.start
+            and med.start <= day
+            and (med.stop is None or med.stop >= start)
+        ):
+            return "found", Evidence(
+                f"growth factor {med.agent} from {med.start}", f"$.medications.items[{i}]", med.start
+            )
     # growth factors are recorded as procedures or as medications: both lists must be complete
     if _section_complete(patient.procedures, ctx) and _section_complete(patient.medications, ctx):
         return "none", None
@@ -159,6 +176,18 @@ def _support_status(day: date, duration: ast.Duration, ctx: Context) -> tuple[st
 
 
 def _pick(node: ast.Latest, ctx: Context) -> _Pick:
+    """The observation `latest(...)` reads, memoised per screening date: one rule often
+    reads the same lab twice (ALT at 3 and at 5 × ULN)."""
+    memo = ctx.memo
+    if memo is None:
+        return _pick_observation(node, ctx)
+    found: _Pick | None = memo.get(node)
+    if found is None:
+        found = memo[node] = _pick_observation(node, ctx)
+    return found
+
+
+def _pick_observation(node: ast.Latest, ctx: Context) -> _Pick:
     lab = ctx.knowledge.labs[node.code] if node.code in ctx.knowledge.labs else ctx.knowledge.lab(node.code)
     what = lab.name + (f" by {node.method}" if node.method else "")
     start, ref_day, ref, assumptions = _window(node.window, ctx, lab.name)
@@ -171,21 +200,46 @@ def _pick(node: ast.Latest, ctx: Context) -> _Pick:
             older = ov
             break
         if node.method and ov.observation.method != node.method:
-            skipped.append(Evidence(f"{ov.describe()} not counted: method is {ov.observation.method or 'not recorded'}, {node.method} required", ov.path, ov.date))
+            skipped.append(
+                Evidence(
+                    f"{ov.describe()} not counted: method is {ov.observation.method or 'not recorded'}, {node.method} required",
+                    ov.path,
+                    ov.date,
+                )
+            )
             continue
         if node.unsupported_for is not None:
             status, support = _support_status(ov.date, node.unsupported_for, ctx)
             if status == "found":
                 assert support is not None
-                skipped.append(Evidence(f"{ov.describe()} not counted: {support.text} within {_duration_text(node.unsupported_for)} before it", ov.path, ov.date))
+                skipped.append(
+                    Evidence(
+                        f"{ov.describe()} not counted: {support.text} within {_duration_text(node.unsupported_for)} before it",
+                        ov.path,
+                        ov.date,
+                    )
+                )
                 continue
             if status == "unknown":
-                need = Need("section:procedures", f"transfusion and growth-factor history for the {_duration_text(node.unsupported_for)} before the {lab.name} of {ov.date} (complete procedures and medications review)", None, ref_day)
-                return _Pick(None, _unknown(need, Evidence(ov.describe(), ov.path, ov.date), assumptions=assumptions), (), assumptions, None)
+                need = Need(
+                    "section:procedures",
+                    f"transfusion and growth-factor history for the {_duration_text(node.unsupported_for)} before the {lab.name} of {ov.date} (complete procedures and medications review)",
+                    None,
+                    ref_day,
+                )
+                return _Pick(
+                    None,
+                    _unknown(need, Evidence(ov.describe(), ov.path, ov.date), assumptions=assumptions),
+                    (),
+                    assumptions,
+                    None,
+                )
         changes = _moves(ctx, ref, ov.date + (ref_day - start) + timedelta(days=1), freshness=True)
         return _Pick(ov, None, tuple(skipped), assumptions, changes)
     if older is not None:
-        skipped.append(Evidence(f"latest {older.describe()} is before the window that starts {start}", older.path, older.date))
+        skipped.append(
+            Evidence(f"latest {older.describe()} is before the window that starts {start}", older.path, older.date)
+        )
     need = Need(f"lab:{lab.code}" + (f":{node.method}" if node.method else ""), what, start, ref_day)
     return _Pick(None, Outcome(None, tuple(skipped), (need,), None, assumptions), (), assumptions, None)
 
@@ -219,21 +273,30 @@ def _compare_observation(node: ast.Compare, pick: _Pick, ctx: Context) -> Outcom
 
 def _compare_limit(op: str, right: ast.LimitMultiple, pick: _Pick, ctx: Context) -> Outcome:
     ov = pick.observation
-    assert ov is not None and ov.value is not None
+    assert ov is not None
+    assert ov.value is not None
     obs, lab = ov.observation, ov.lab
     rr = obs.reference_range
     limit = None if rr is None else (rr.high if right.limit == "ULN" else rr.low)
     if rr is None or limit is None:
-        need = Need(f"range:{lab.code}:{obs.date}", f"the lab's reference range ({right.limit}) of the {lab.name} of {obs.date}")
-        return _unknown(need, Evidence(ov.describe() + f"; no {right.limit} recorded", ov.path, ov.date), assumptions=pick.assumptions)
+        need = Need(
+            f"range:{lab.code}:{obs.date}", f"the lab's reference range ({right.limit}) of the {lab.name} of {obs.date}"
+        )
+        return _unknown(
+            need,
+            Evidence(ov.describe() + f"; no {right.limit} recorded", ov.path, ov.date),
+            assumptions=pick.assumptions,
+        )
     unit = rr.unit or obs.unit
     assert unit is not None
     limit_canonical = ctx.knowledge.to_canonical(lab.code, limit, unit)
     threshold = right.factor * limit_canonical
     truth = _cmp(ov.value, op, threshold)
     ratio = ov.value / limit_canonical if limit_canonical else Decimal(0)
-    text = (f"{lab.name} {_num(obs.value or Decimal(0))} {obs.unit} on {obs.date} = {_num(ratio)} × {right.limit} "
-            f"{_num(limit)} {unit}; limit {op} {_num(right.factor)} × {right.limit}")
+    text = (
+        f"{lab.name} {_num(obs.value or Decimal(0))} {obs.unit} on {obs.date} = {_num(ratio)} × {right.limit} "
+        f"{_num(limit)} {unit}; limit {op} {_num(right.factor)} × {right.limit}"
+    )
     return Outcome(truth, (*pick.evidence, Evidence(text, ov.path, ov.date)), (), pick.changes_on, pick.assumptions)
 
 
@@ -265,7 +328,8 @@ def _eval_compare(node: ast.Compare, ctx: Context) -> Outcome:
         age, missing = _age(left.at, ctx)
         if missing is not None or age is None:
             return missing or FALSE
-        assert isinstance(node.right, ast.Quantity) and ctx.view.patient.birth_date is not None
+        assert isinstance(node.right, ast.Quantity)
+        assert ctx.view.patient.birth_date is not None
         bound = int(node.right.value)
         truth = _cmp(Decimal(age), node.op, node.right.value)
         flip = _moves(ctx, left.at, _age_flip(age, node.op, bound, ctx.view.patient.birth_date))
@@ -275,7 +339,9 @@ def _eval_compare(node: ast.Compare, ctx: Context) -> Outcome:
         return _creatinine_clearance(node, left, ctx)
     if isinstance(left, ast.AttestationValue):
         return _attested_quantity(node, left, ctx)
-    return _field_test(left, ctx, lambda value: _field_compare(value, node.op, node.right), f"{node.op} {_bound_text(node.right)}")
+    return _field_test(
+        left, ctx, lambda value: _field_compare(value, node.op, node.right), f"{node.op} {_bound_text(node.right)}"
+    )
 
 
 def _eval_between(node: ast.Between, ctx: Context) -> Outcome:
@@ -290,10 +356,12 @@ def _eval_between(node: ast.Between, ctx: Context) -> Outcome:
         flip = birthday(birth, low) if age < low else (birthday(birth, high + 1) if age <= high else None)
         text = f"age {age} years on {ctx.ref(node.value.at)} ({node.value.at.replace('_', ' ')}); required {low}–{high} years"
         return Outcome(truth, (Evidence(text, "$.birth_date"),), (), _moves(ctx, node.value.at, flip))
-    return all_of([
-        evaluate(ast.Compare(node.value, ">=", node.low), ctx),
-        evaluate(ast.Compare(node.value, "<=", node.high), ctx),
-    ])
+    return all_of(
+        [
+            evaluate(ast.Compare(node.value, ">=", node.low), ctx),
+            evaluate(ast.Compare(node.value, "<=", node.high), ctx),
+        ]
+    )
 
 
 def _creatinine_clearance(node: ast.Compare, left: ast.CreatinineClearance, ctx: Context) -> Outcome:
@@ -306,17 +374,36 @@ def _creatinine_clearance(node: ast.Compare, left: ast.CreatinineClearance, ctx:
     if patient.sex not in ("female", "male"):
         outcomes.append(_unknown(Need("record:sex", "sex (female or male) for Cockcroft–Gault")))
     if outcomes:
-        return Outcome(None, tuple(e for o in outcomes for e in o.evidence), tuple(n for o in outcomes for n in o.needs), None,
-                       creat.assumptions + weight.assumptions)
-    assert creat.observation and weight.observation and creat.observation.value and weight.observation.value and patient.birth_date
+        return Outcome(
+            None,
+            tuple(e for o in outcomes for e in o.evidence),
+            tuple(n for o in outcomes for n in o.needs),
+            None,
+            creat.assumptions + weight.assumptions,
+        )
+    assert creat.observation
+    assert weight.observation
+    assert creat.observation.value
+    assert weight.observation.value
+    assert patient.birth_date
     age = age_in_years(patient.birth_date, creat.observation.date)
-    clearance = creatinine_clearance_cockcroft_gault(age, weight.observation.value, creat.observation.value, patient.sex)
+    clearance = creatinine_clearance_cockcroft_gault(
+        age, weight.observation.value, creat.observation.value, patient.sex
+    )
     assert isinstance(node.right, ast.Quantity)
     truth = _cmp(clearance, node.op, node.right.value)
-    text = (f"creatinine clearance {_num(clearance)} mL/min by Cockcroft–Gault from age {age} y, "
-            f"{weight.observation.describe()}, {creat.observation.describe()}, {patient.sex}; required {node.op} {_num(node.right.value)} mL/min")
+    text = (
+        f"creatinine clearance {_num(clearance)} mL/min by Cockcroft–Gault from age {age} y, "
+        f"{weight.observation.describe()}, {creat.observation.describe()}, {patient.sex}; required {node.op} {_num(node.right.value)} mL/min"
+    )
     changes = min((d for d in (creat.changes_on, weight.changes_on) if d), default=None)
-    return Outcome(truth, (Evidence(text, creat.observation.path, creat.observation.date),), (), changes, creat.assumptions + weight.assumptions)
+    return Outcome(
+        truth,
+        (Evidence(text, creat.observation.path, creat.observation.date),),
+        (),
+        changes,
+        creat.assumptions + weight.assumptions,
+    )
 
 
 def _latest_attestation(topic: str, ctx: Context) -> tuple[int, Any] | None:
@@ -330,7 +417,8 @@ def _attested_quantity(node: ast.Compare, left: ast.AttestationValue, ctx: Conte
     if found is None or found[1].quantity is None or found[1].unit is None:
         return _unknown(Need(f"attestation:{left.topic}", f"{name}, stated by the investigator"))
     index, att = found
-    assert isinstance(node.right, ast.Quantity) and node.right.unit in _UNIT_DAYS
+    assert isinstance(node.right, ast.Quantity)
+    assert node.right.unit in _UNIT_DAYS
     stated = att.quantity * _UNIT_DAYS[att.unit]
     required = node.right.value * _UNIT_DAYS[node.right.unit]
     truth = _cmp(stated, node.op, required)
@@ -379,7 +467,10 @@ def _field_test(field: ast.Field, ctx: Context, test: Callable[[Any], bool], req
         outcomes = []
         for name, path, drug in agent_values(item, ctx.view.drug):
             if drug is None:
-                need = Need(f"drug:{name}", f"identify drug {name!r} at {path}: it is not in the knowledge base (correct the name or add it to drugs.yaml)")
+                need = Need(
+                    f"drug:{name}",
+                    f"identify drug {name!r} at {path}: it is not in the knowledge base (correct the name or add it to drugs.yaml)",
+                )
                 outcomes.append(_unknown(need, Evidence(f"{name}: unknown drug", path)))
                 continue
             value = drug_attribute(drug, field.path[1])
@@ -444,14 +535,18 @@ def _duration_days(node: ast.Duration, ref: date, ctx: Context) -> tuple[int, in
             what = f"elimination half-life of {name!r}" + ("" if drug else " (drug not in the knowledge base)")
             needs.append(Need(f"half_life:{name}", what))
             continue
-        evidence.append(Evidence(f"{drug.name} elimination half-life {drug.half_life_hours:g} h ({drug.half_life_citation})", path))
+        evidence.append(
+            Evidence(f"{drug.name} elimination half-life {drug.half_life_hours:g} h ({drug.half_life_citation})", path)
+        )
         if longest is not None:
             longest = max(longest, drug.half_life_hours)
     if longest is None:
         return 0, None, evidence, needs
     # Whole days, rounded up: a washout is never shortened by rounding.
     days = math.ceil(float(node.factor) * longest / 24)
-    evidence.append(Evidence(f"{_num(node.factor)} half-lives = {float(node.factor) * longest:g} h, counted as {days} days"))
+    evidence.append(
+        Evidence(f"{_num(node.factor)} half-lives = {float(node.factor) * longest:g} h, counted as {days} days")
+    )
     return days, days, evidence, needs
 
 
@@ -516,7 +611,12 @@ def _review(section_name: str, section: Any, ctx: Context) -> tuple[Evidence, da
         return cached
     found = None
     if _section_complete(section, ctx):
-        expires = _moves(ctx, "first_dose", section.reviewed_on + timedelta(days=ctx.settings.review_max_age_days + 1), freshness=True)
+        expires = _moves(
+            ctx,
+            "first_dose",
+            section.reviewed_on + timedelta(days=ctx.settings.review_max_age_days + 1),
+            freshness=True,
+        )
         text = f"{section_name.replace('_', ' ')} reviewed on {section.reviewed_on}: nothing that matches"
         found = (Evidence(text, f"$.{section_name}", section.reviewed_on), expires)
     if memo is not None:
@@ -575,7 +675,13 @@ def _any(node: ast.Quantifier, ctx: Context) -> Outcome:
     section = getattr(ctx.view.patient, section_name)
     outcomes: list[Outcome] = []
     denials: list[Item] = []
-    identity = _identity_filter(node.where)
+    memo = ctx.memo
+    if memo is None:
+        identity = _identity_filter(node.where)
+    else:
+        # the node lives as long as the screening that holds the memo, so its id is a key
+        key = ("identity", id(node))
+        identity = memo[key] if key in memo else memo.setdefault(key, _identity_filter(node.where))
     for index, value in enumerate(section.items):
         fields = value.__dict__  # the item's field values (absent optional ones are None)
         if identity is not None and fields.get(identity[0]) not in identity[1]:
@@ -597,15 +703,25 @@ def _any(node: ast.Quantifier, ctx: Context) -> Outcome:
     review = _review(section_name, section, ctx)
     if review is not None:
         evidence, expires = review
-        changes = expires if result.changes_on is None else (result.changes_on if expires is None else min(expires, result.changes_on))
+        changes = (
+            expires
+            if result.changes_on is None
+            else (result.changes_on if expires is None else min(expires, result.changes_on))
+        )
         return Outcome(False, (*result.evidence, evidence), (), changes, result.assumptions)
     if node.where is not None:  # "no ILD" says nothing about whether there is any condition
         for item in denials:
             denied = evaluate(_as_denial(node.where), ctx.inside(item))
             if denied.truth is True:
                 text = f"{describe(item)} recorded ({item.path})"
-                return Outcome(False, (*result.evidence, Evidence(text, item.path)), (), result.changes_on, result.assumptions)
-    stale = f" (last reviewed {section.reviewed_on}, more than {ctx.settings.review_max_age_days} days before the first dose)" if section.complete else ""
+                return Outcome(
+                    False, (*result.evidence, Evidence(text, item.path)), (), result.changes_on, result.assumptions
+                )
+    stale = (
+        f" (last reviewed {section.reviewed_on}, more than {ctx.settings.review_max_age_days} days before the first dose)"
+        if section.complete
+        else ""
+    )
     need = Need(f"section:{section_name}", f"complete review of {name}{stale}", None, ctx.first_dose)
     return Outcome(None, result.evidence, (need,), result.changes_on, result.assumptions)
 

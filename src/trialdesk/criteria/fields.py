@@ -116,11 +116,17 @@ def resolve(path: tuple[str, ...], item: Item | None, patient: record.Patient, k
     if name.startswith("histology."):
         entry = knowledge.histologies.get(value.histology)
         attribute = getattr(entry, path[1]) if entry else None
-        return Resolved(attribute, f"{item.path}.histology", None if attribute else f"the WHO {path[1]} of {value.histology}")
+        return Resolved(
+            attribute, f"{item.path}.histology", None if attribute else f"the WHO {path[1]} of {value.histology}"
+        )
     if name == "vaccine.live":
         vaccine = knowledge.find_vaccine(value.vaccine)
         live = vaccine.live if vaccine else value.live
-        return Resolved(live, f"{item.path}.vaccine", None if live is not None else f"whether vaccine {value.vaccine!r} is live (not in the knowledge base)")
+        return Resolved(
+            live,
+            f"{item.path}.vaccine",
+            None if live is not None else f"whether vaccine {value.vaccine!r} is live (not in the knowledge base)",
+        )
     if name == "measurable":
         return _measurable(item)
     if name == "active":

@@ -108,7 +108,9 @@ def all_of(outcomes: Sequence[Outcome]) -> Outcome:
     """Kleene conjunction: false if any is false, true if all are true, else unknown."""
     falses = [o for o in outcomes if o.truth is False]
     if falses:
-        return Outcome(False, _flatten_evidence(falses), (), _latest_all([o.changes_on for o in falses]), _assumptions(falses))
+        return Outcome(
+            False, _flatten_evidence(falses), (), _latest_all([o.changes_on for o in falses]), _assumptions(falses)
+        )
     unknowns = [o for o in outcomes if o.truth is None]
     changes = _earliest(o.changes_on for o in outcomes)
     if unknowns:
@@ -120,7 +122,9 @@ def any_of(outcomes: Sequence[Outcome]) -> Outcome:
     """Kleene disjunction: true if any is true, false if all are false, else unknown."""
     trues = [o for o in outcomes if o.truth is True]
     if trues:
-        return Outcome(True, _flatten_evidence(trues), (), _latest_all([o.changes_on for o in trues]), _assumptions(trues))
+        return Outcome(
+            True, _flatten_evidence(trues), (), _latest_all([o.changes_on for o in trues]), _assumptions(trues)
+        )
     unknowns = [o for o in outcomes if o.truth is None]
     changes = _earliest(o.changes_on for o in outcomes)
     if unknowns:

@@ -37,12 +37,38 @@ def _parser() -> Lark:
 # Words of the language that can never be a field or a code; the contextual lexer would
 # otherwise read "a and and b" as a field named "and".
 RESERVED = frozenset(
-    "and or not in between within before at least more than any none true false latest "
-    "age_at attested attestation creatinine_clearance no support by x shorter_of half_lives".split()
+    [
+        "and",
+        "or",
+        "not",
+        "in",
+        "between",
+        "within",
+        "before",
+        "at",
+        "least",
+        "more",
+        "than",
+        "any",
+        "none",
+        "true",
+        "false",
+        "latest",
+        "age_at",
+        "attested",
+        "attestation",
+        "creatinine_clearance",
+        "no",
+        "support",
+        "by",
+        "x",
+        "shorter_of",
+        "half_lives",
+    ]
 )
 
 
-class _MisplacedKeyword(ValueError):
+class _MisplacedKeywordError(ValueError):
     def __init__(self, token: Token) -> None:
         self.line = token.line or 1
         self.column = token.column or 1
@@ -51,7 +77,7 @@ class _MisplacedKeyword(ValueError):
 
 def _name(token: Token) -> str:
     if str(token) in RESERVED:
-        raise _MisplacedKeyword(token)
+        raise _MisplacedKeywordError(token)
     return str(token)
 
 
@@ -184,7 +210,7 @@ def parse_rule(text: str, *, where: str = "") -> ast.Expr:
         if history and history[-1].type == "NAME" and str(history[-1]) in RESERVED:
             # a keyword where a name was expected ("a and and b") reads as a name to the
             # lexer; point at the keyword, not at whatever follows it
-            misplaced = _MisplacedKeyword(history[-1])
+            misplaced = _MisplacedKeywordError(history[-1])
             raise RuleSyntaxError(text, misplaced.line, misplaced.column, str(misplaced), where=where) from None
         line = getattr(exc, "line", 1)
         column = getattr(exc, "column", 1)

@@ -161,13 +161,17 @@ def load_knowledge(data_dir: Path = DATA_DIR) -> Knowledge:
         if unknown:
             raise KnowledgeError(f"drugs.yaml: drug {drug.id}: class {sorted(unknown)} not declared under classes")
         if drug.targets - set(targets):
-            raise KnowledgeError(f"drugs.yaml: drug {drug.id}: target {sorted(drug.targets - set(targets))} not declared under targets")
+            raise KnowledgeError(
+                f"drugs.yaml: drug {drug.id}: target {sorted(drug.targets - set(targets))} not declared under targets"
+            )
     vaccines = _unique(
         _entries(Vaccine, _read(data_dir / "vaccines.yaml").get("vaccines", []), "vaccines.yaml", "vaccines"),
         "id",
         "vaccines.yaml",
     )
-    labs = _unique(_entries(Lab, _read(data_dir / "labs.yaml").get("labs", []), "labs.yaml", "labs"), "code", "labs.yaml")
+    labs = _unique(
+        _entries(Lab, _read(data_dir / "labs.yaml").get("labs", []), "labs.yaml", "labs"), "code", "labs.yaml"
+    )
     loinc = {code: lab.code for lab in labs.values() for code in lab.loinc}
     units = {lab.code: {normalize_unit(u): f for u, f in lab.units.items()} for lab in labs.values()}
     histologies = _unique(

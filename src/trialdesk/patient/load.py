@@ -57,5 +57,7 @@ def load_patient(path: Path) -> Patient:
         else:
             data = json.loads(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise RecordError(str(path), f"not valid {path.suffix.lstrip('.').upper() or 'JSON'}: {exc}", fix="correct the syntax") from None
+        raise RecordError(
+            str(path), f"not valid {path.suffix.lstrip('.').upper() or 'JSON'}: {exc}", fix="correct the syntax"
+        ) from None
     return patient_from_data(data, source=str(path))

@@ -16,7 +16,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION: Literal["1"] = "1"
 
 
 class Fact(BaseModel):
@@ -32,7 +32,9 @@ def _plain_denial(item: BaseModel) -> None:
     if getattr(item, "present", True) is False:
         extra = sorted(name for name in item.model_fields_set - _DENIAL_FIELDS if getattr(item, name) is not None)
         if extra:
-            raise ValueError(f"a documented absence (present: false) names only what is absent; remove {', '.join(extra)}")
+            raise ValueError(
+                f"a documented absence (present: false) names only what is absent; remove {', '.join(extra)}"
+            )
 
 
 T = TypeVar("T", bound=Fact)
@@ -134,7 +136,10 @@ class Medication(Fact):
     """A concomitant medication."""
 
     agent: str
-    route: Literal["oral", "intravenous", "subcutaneous", "intramuscular", "topical", "inhaled", "ophthalmic", "other"] | None = None
+    route: (
+        Literal["oral", "intravenous", "subcutaneous", "intramuscular", "topical", "inhaled", "ophthalmic", "other"]
+        | None
+    ) = None
     start: date | None = None
     stop: date | None = None
     ongoing: bool | None = None
@@ -187,7 +192,25 @@ class Condition(Fact):
     clinically_significant: bool | None = None
     symptomatic: bool | None = None
     requires_therapy: bool | None = None
-    interventions: tuple[Literal["anticoagulation", "thrombolysis", "thrombectomy", "stent", "surgery", "ivc_filter", "drainage", "transfusion", "endoscopic", "embolisation", "none"], ...] | None = None
+    interventions: (
+        tuple[
+            Literal[
+                "anticoagulation",
+                "thrombolysis",
+                "thrombectomy",
+                "stent",
+                "surgery",
+                "ivc_filter",
+                "drainage",
+                "transfusion",
+                "endoscopic",
+                "embolisation",
+                "none",
+            ],
+            ...,
+        ]
+        | None
+    ) = None
     curable: bool | None = None
     infectious: bool | None = None
     explained: bool | None = None

@@ -45,7 +45,11 @@ class ObservationView:
 
 
 def _fmt(value: Decimal) -> str:
-    text = format(value.normalize(), "f") if value == value.to_integral_value() else format(round(value, 3).normalize(), "f")
+    text = (
+        format(value.normalize(), "f")
+        if value == value.to_integral_value()
+        else format(round(value, 3).normalize(), "f")
+    )
     return text
 
 
@@ -62,13 +66,22 @@ class PatientView:
         return self.drugs.get(name)
 
 
-_VOCABULARY_COMMAND = {"histology": "histology", "site": "sites", "condition": "conditions", "attestation": "attestations"}
+_VOCABULARY_COMMAND = {
+    "histology": "histology",
+    "site": "sites",
+    "condition": "conditions",
+    "attestation": "attestations",
+}
 
 
 def _check_codes(patient: Patient, knowledge: Knowledge) -> None:
     def need(vocab: dict[str, Any] | Any, code: str | None, path: str, name: str) -> None:
         if code is not None and code not in vocab:
-            raise RecordError(path, f"unknown {name} code {code!r}", fix=f"use a {name} code listed by `trialdesk knowledge {_VOCABULARY_COMMAND[name]}`")
+            raise RecordError(
+                path,
+                f"unknown {name} code {code!r}",
+                fix=f"use a {name} code listed by `trialdesk knowledge {_VOCABULARY_COMMAND[name]}`",
+            )
 
     for i, dx in enumerate(patient.diagnoses.items):
         need(knowledge.histologies, dx.histology, f"$.diagnoses.items[{i}].histology", "histology")
@@ -90,10 +103,16 @@ def _observation_view(obs: Observation, index: int, knowledge: Knowledge) -> Obs
     lab = knowledge.lab(obs.code, where=f"{path}.code")
     value = None
     if obs.result is not None and lab.results and obs.result not in lab.results:
-        raise RecordError(f"{path}.result", f"{obs.result!r} is not a result of {lab.name}", fix=f"use one of: {', '.join(lab.results)}")
+        raise RecordError(
+            f"{path}.result",
+            f"{obs.result!r} is not a result of {lab.name}",
+            fix=f"use one of: {', '.join(lab.results)}",
+        )
     if obs.value is not None:
         if lab.kind == "qualitative":
-            raise RecordError(f"{path}.value", f"{lab.name} is qualitative", fix=f"give result: one of {', '.join(lab.results)}")
+            raise RecordError(
+                f"{path}.value", f"{lab.name} is qualitative", fix=f"give result: one of {', '.join(lab.results)}"
+            )
         assert obs.unit is not None  # the record model requires a unit with a value
         try:
             value = knowledge.to_canonical(lab.code, obs.value, obs.unit, where=f"{path}.unit")
@@ -108,7 +127,11 @@ def _observation_view(obs: Observation, index: int, knowledge: Knowledge) -> Obs
             )
         rr = obs.reference_range
         if rr is not None and rr.unit is not None and knowledge.unit_factor(lab.code, rr.unit) is None:
-            raise RecordError(f"{path}.reference_range.unit", f"unit {rr.unit!r} does not convert for {lab.name}", fix=f"use one of: {', '.join(lab.units)}")
+            raise RecordError(
+                f"{path}.reference_range.unit",
+                f"unit {rr.unit!r} does not convert for {lab.name}",
+                fix=f"use one of: {', '.join(lab.units)}",
+            )
     return ObservationView(obs, lab, path, value)
 
 
@@ -124,7 +147,11 @@ def _future_dates(data: Any, as_of: date, path: str = "$") -> None:
         for i, value in enumerate(data):
             _future_dates(value, as_of, f"{path}[{i}]")
     elif isinstance(data, date) and data > as_of:
-        raise RecordError(path, f"date {data} is after the as-of date {as_of}", fix="correct the date, mark the item planned, or screen as of a later date")
+        raise RecordError(
+            path,
+            f"date {data} is after the as-of date {as_of}",
+            fix="correct the date, mark the item planned, or screen as of a later date",
+        )
 
 
 def build_view(patient: Patient, knowledge: Knowledge, as_of: date) -> PatientView:

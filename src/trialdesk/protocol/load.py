@@ -66,9 +66,11 @@ def protocols_dir() -> Path:
 
 
 def _parse_criterion(criterion: Criterion, knowledge: Knowledge, file: str) -> ParsedCriterion:
-    sources = [("rule", criterion.source, criterion.rule)] if criterion.rule else [
-        (r.label, r.source, r.rule) for r in criterion.readings
-    ]
+    sources = (
+        [("rule", criterion.source, criterion.rule)]
+        if criterion.rule
+        else [(r.label, r.source, r.rule) for r in criterion.readings]
+    )
     readings = []
     for label, source, text in sources:
         assert text is not None
@@ -76,7 +78,10 @@ def _parse_criterion(criterion: Criterion, knowledge: Knowledge, file: str) -> P
         tree = parse_rule(text, where=where)
         problems = list(rule_problems(tree, knowledge))
         if problems:
-            raise ProtocolError(f"{where}: " + "; ".join(problems), fix="correct the rule's names (docs/protocol-authoring.md lists them)")
+            raise ProtocolError(
+                f"{where}: " + "; ".join(problems),
+                fix="correct the rule's names (docs/protocol-authoring.md lists them)",
+            )
         readings.append(ParsedReading(label, source, tree))
     return ParsedCriterion(criterion, tuple(readings))
 
@@ -95,10 +100,16 @@ def check_sources(protocol: Protocol, base: Path) -> list[str]:
     missing = []
     for criterion in protocol.criteria:
         quotes = [criterion.source, *criterion.context, *(r.source for r in criterion.readings)]
-        missing += [f"criterion {criterion.id}: not in the seed: {q!r}" for q in quotes if normalise_space(q) not in seed]
+        missing += [
+            f"criterion {criterion.id}: not in the seed: {q!r}" for q in quotes if normalise_space(q) not in seed
+        ]
     arm = [protocol.arm.source, *(a.source for a in protocol.arm.agent)]
     missing += [f"arm: not in the seed: {q!r}" for q in arm if normalise_space(q) not in seed]
-    missing += [f"endpoint {e.id}: not in the seed: {e.source!r}" for e in protocol.endpoints if normalise_space(e.source) not in seed]
+    missing += [
+        f"endpoint {e.id}: not in the seed: {e.source!r}"
+        for e in protocol.endpoints
+        if normalise_space(e.source) not in seed
+    ]
     return missing
 
 
@@ -122,19 +133,28 @@ def load_protocol(path: Path, knowledge: Knowledge, *, check_seed: bool = True) 
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in first["loc"])
-        raise ProtocolError(f"{path.name}: {loc}: {first['msg']}", fix="see docs/protocol-authoring.md for the protocol fields") from None
+        raise ProtocolError(
+            f"{path.name}: {loc}: {first['msg']}", fix="see docs/protocol-authoring.md for the protocol fields"
+        ) from None
     ids = [c.id for c in protocol.criteria]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        raise ProtocolError(f"{path.name}: duplicate criterion ids: {', '.join(duplicates)}", fix="give every criterion its own id")
+        raise ProtocolError(
+            f"{path.name}: duplicate criterion ids: {', '.join(duplicates)}", fix="give every criterion its own id"
+        )
     unknown_drugs = [a.drug for a in protocol.arm.agent if a.drug not in knowledge.drugs]
     if unknown_drugs:
-        raise ProtocolError(f"{path.name}: arm agent {', '.join(unknown_drugs)} is not in the knowledge base", fix="use a drug id from drugs.yaml, or add the drug there")
+        raise ProtocolError(
+            f"{path.name}: arm agent {', '.join(unknown_drugs)} is not in the knowledge base",
+            fix="use a drug id from drugs.yaml, or add the drug there",
+        )
     criteria = tuple(_parse_criterion(c, knowledge, path.name) for c in protocol.criteria)
     if check_seed:
         missing = check_sources(protocol, path.parent)
         if missing:
-            raise ProtocolError(f"{path.name}: " + "; ".join(missing), fix="quote the seed text exactly (whitespace may differ)")
+            raise ProtocolError(
+                f"{path.name}: " + "; ".join(missing), fix="quote the seed text exactly (whitespace may differ)"
+            )
     return LoadedProtocol(protocol, criteria, hashlib.sha256(raw).hexdigest(), path)
 
 

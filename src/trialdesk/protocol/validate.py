@@ -92,7 +92,9 @@ def rule_problems(node: ast.Expr, kb: Knowledge, collection: str | None = None) 
         yield from _field_problems(node.field, collection)
         name = ".".join(node.field.path)
         if name != "date" and not _is_type(_annotation(collection, name), dt.date):
-            yield f"{name!r} is not a date attribute" + (f" of {collection}" if collection else " (date tests read an item inside any/none)")
+            yield f"{name!r} is not a date attribute" + (
+                f" of {collection}" if collection else " (date tests read an item inside any/none)"
+            )
         yield from _duration_problems(node.duration, collection)
     elif isinstance(node, ast.Between):
         yield from _value_problems(node.value, node.low, kb, collection, ">=")
@@ -109,7 +111,9 @@ def _field_problems(field: ast.Field, collection: str | None) -> Iterator[str]:
         yield f"unknown attribute {name!r} {where}; known: {', '.join(sorted(allowed))}"
 
 
-def _symbol_problems(field: ast.Field, symbols: tuple[ast.Symbol, ...], collection: str | None, kb: Knowledge) -> Iterator[str]:
+def _symbol_problems(
+    field: ast.Field, symbols: tuple[ast.Symbol, ...], collection: str | None, kb: Knowledge
+) -> Iterator[str]:
     allowed = _symbols_for(".".join(field.path), collection, kb)
     if allowed is None:
         return
@@ -159,7 +163,7 @@ def _value_problems(left: ast.Value, right: ast.Bound, kb: Knowledge, collection
             annotation = _annotation(collection, name)
             if not (_is_type(annotation, int) or _is_type(annotation, Decimal)):
                 yield f"{name} is not a number; compare it with a code by = or in [...]"
-            unit = {"_percent": "%", "_mm": "mm"}.get(next((s for s in ("_percent", "_mm") if name.endswith(s)), ""), None)
+            unit = {"_percent": "%", "_mm": "mm"}.get(next((s for s in ("_percent", "_mm") if name.endswith(s)), ""))
             if right.unit is not None and right.unit != unit:
                 yield f"{name} is in {unit or 'no unit'}; write the number {'in ' + unit if unit else 'without a unit'}"
 

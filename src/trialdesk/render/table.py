@@ -24,7 +24,10 @@ def _criterion_cell(c: CriterionResult, show_source: bool) -> Text:
     if show_source:
         text.append(f"\n“{c.source}”", style="dim italic")
     if c.review_required:
-        text.append("\nREVIEW: readings disagree — " + "; ".join(f"{r.label} → {r.verdict}" for r in c.readings), style="magenta")
+        text.append(
+            "\nREVIEW: readings disagree — " + "; ".join(f"{r.label} → {r.verdict}" for r in c.readings),
+            style="magenta",
+        )
     return text
 
 
@@ -53,7 +56,11 @@ def screening_renderable(result: ScreeningResult) -> RenderableType:
     table.add_column("explanation")
     for verdict in ORDER:
         for c in (c for c in result.criteria if c.verdict == verdict):
-            table.add_row(Text(verdict, style=VERDICT_STYLE[verdict]), f"{c.kind[:3]} {c.id}", _criterion_cell(c, verdict != "pass"))
+            table.add_row(
+                Text(verdict, style=VERDICT_STYLE[verdict]),
+                f"{c.kind[:3]} {c.id}",
+                _criterion_cell(c, verdict != "pass"),
+            )
     parts: list[RenderableType] = [Panel(header), table]
     if result.needs:
         needs = Table(title="Records and tests still needed", expand=True)
@@ -86,6 +93,12 @@ def summary_renderable(outcomes: Sequence[PatientOutcome]) -> RenderableType:
         for r in outcome.results:
             counts = "/".join(str(len(r.by_verdict(v))) for v in ("pass", "fail", "unknown"))
             deciding = ", ".join(c.id for c in r.deciding[:6]) + (" …" if len(r.deciding) > 6 else "")
-            table.add_row(r.patient_id, r.trial, Text(r.status, style=STATUS_STYLE[r.status]), counts,
-                          str(r.earliest_eligible_date or "—"), deciding)
+            table.add_row(
+                r.patient_id,
+                r.trial,
+                Text(r.status, style=STATUS_STYLE[r.status]),
+                counts,
+                str(r.earliest_eligible_date or "—"),
+                deciding,
+            )
     return table

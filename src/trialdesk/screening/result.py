@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from trialdesk.criteria.outcome import Evidence, Need
 
@@ -20,12 +20,18 @@ class ReadingResult:
     evidence: tuple[Evidence, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "source": self.source, "verdict": self.verdict,
-                "evidence": [e.to_dict() for e in self.evidence]}
+        return {
+            "label": self.label,
+            "source": self.source,
+            "verdict": self.verdict,
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
 
 
-@dataclass(frozen=True, slots=True)
-class CriterionResult:
+class CriterionResult(NamedTuple):
+    """One criterion's verdict for one patient (a named tuple: one per criterion per
+    screening date, so the cheapest immutable value)."""
+
     id: str
     kind: Literal["inclusion", "exclusion"]
     title: str

@@ -9,13 +9,13 @@ the verdict stands, when they disagree it is `unknown` and flagged for the trial
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from trialdesk.criteria.evaluate import Context, Settings, evaluate
 from trialdesk.criteria.fields import Item, agent_values
-from trialdesk.criteria.outcome import Evidence, Need, Outcome
+from trialdesk.criteria.outcome import Need, Outcome
 from trialdesk.errors import ScreeningError
 from trialdesk.knowledge.base import Knowledge
 from trialdesk.patient.view import PatientView
@@ -39,11 +39,20 @@ class Screener:
 
     protocol: LoadedProtocol
     knowledge: Knowledge
-    settings: Settings = Settings()
+    settings: Settings = field(default_factory=Settings)
 
-    def criterion(self, pc: ParsedCriterion, view: PatientView, as_of: date, first_dose: date,
-                  data_ref: date | None = None, memo: dict[Any, Any] | None = None) -> CriterionResult:
-        ctx = Context(view, self.knowledge, as_of, first_dose, self.settings, None, data_ref, {} if memo is None else memo)
+    def criterion(
+        self,
+        pc: ParsedCriterion,
+        view: PatientView,
+        as_of: date,
+        first_dose: date,
+        data_ref: date | None = None,
+        memo: dict[Any, Any] | None = None,
+    ) -> CriterionResult:
+        ctx = Context(
+            view, self.knowledge, as_of, first_dose, self.settings, None, data_ref, {} if memo is None else memo
+        )
         kind = pc.criterion.kind
         c = pc.criterion
         if not pc.ambiguous:
@@ -51,9 +60,17 @@ class Screener:
             outcome = evaluate(pc.readings[0].rule, ctx)
             verdict = _verdict(kind, outcome.truth)
             return CriterionResult(
-                id=c.id, kind=kind, title=c.title, verdict=verdict, source=c.source,
-                evidence=outcome.evidence, needs=outcome.needs if verdict == "unknown" else (), readings=(),
-                review_required=False, review=c.review, assumptions=outcome.assumptions,
+                id=c.id,
+                kind=kind,
+                title=c.title,
+                verdict=verdict,
+                source=c.source,
+                evidence=outcome.evidence,
+                needs=outcome.needs if verdict == "unknown" else (),
+                readings=(),
+                review_required=False,
+                review=c.review,
+                assumptions=outcome.assumptions,
                 changes_on=outcome.changes_on,
             )
         outcomes: list[Outcome] = [evaluate(r.rule, ctx) for r in pc.readings]
@@ -78,18 +95,35 @@ class Screener:
         assumptions = tuple(dict.fromkeys(a for o in outcomes for a in o.assumptions))
         changes = [o.changes_on for o in outcomes if o.changes_on is not None]
         return CriterionResult(
-            id=c.id, kind=kind, title=c.title, verdict=verdict, source=c.source,
-            evidence=evidence, needs=needs, readings=readings,
-            review_required=disagree, review=c.review, assumptions=assumptions,
+            id=c.id,
+            kind=kind,
+            title=c.title,
+            verdict=verdict,
+            source=c.source,
+            evidence=evidence,
+            needs=needs,
+            readings=readings,
+            review_required=disagree,
+            review=c.review,
+            assumptions=assumptions,
             changes_on=min(changes) if changes else None,
         )
 
-    def _at(self, view: PatientView, as_of: date, first_dose: date, data_ref: date | None = None) -> list[CriterionResult]:
+    def _at(
+        self, view: PatientView, as_of: date, first_dose: date, data_ref: date | None = None
+    ) -> list[CriterionResult]:
         memo: dict[Any, Any] = {}  # shared by the criteria evaluated at this one date
         return [self.criterion(pc, view, as_of, first_dose, data_ref, memo) for pc in self.protocol.criteria]
 
-    def _next_change(self, pc: ParsedCriterion, result: CriterionResult, view: PatientView, as_of: date,
-                     changed: set[Verdict], data_ref: date | None = None) -> date | None:
+    def _next_change(
+        self,
+        pc: ParsedCriterion,
+        result: CriterionResult,
+        view: PatientView,
+        as_of: date,
+        changed: set[Verdict],
+        data_ref: date | None = None,
+    ) -> date | None:
         """The first date after the current first dose on which the verdict becomes one of
         `changed`, following the evaluator's change dates and checking each."""
         day = result.changes_on
@@ -105,7 +139,9 @@ class Screener:
             day = later.changes_on
         return None
 
-    def earliest_eligible(self, view: PatientView, as_of: date, first_dose: date, results: list[CriterionResult]) -> date | None:
+    def earliest_eligible(
+        self, view: PatientView, as_of: date, first_dose: date, results: list[CriterionResult]
+    ) -> date | None:
         """The first date on which every failing criterion would pass given today's data
         (e.g. the end of a washout); criteria unknown then remain needs. None if some
         failure never lifts on today's data."""
@@ -124,7 +160,9 @@ class Screener:
                 return None
             day = max(d for d in lifts if d is not None)
             current = [
-                self.criterion(by_id[r.id], view, as_of, day, first_dose) if r.changes_on is not None and r.changes_on <= day else r
+                self.criterion(by_id[r.id], view, as_of, day, first_dose)
+                if r.changes_on is not None and r.changes_on <= day
+                else r
                 for r in current
             ]
         return None
@@ -134,7 +172,9 @@ class Screener:
         by_id = {pc.criterion.id: pc for pc in self.protocol.criteria}
         # in order of their first possible change, so that later candidates can be skipped
         # once an earlier end is found
-        candidates = sorted((r for r in results if r.verdict == "pass" and r.changes_on), key=lambda r: r.changes_on or date.max)
+        candidates = sorted(
+            (r for r in results if r.verdict == "pass" and r.changes_on), key=lambda r: r.changes_on or date.max
+        )
         end: date | None = None
         for r in candidates:
             assert r.changes_on is not None
@@ -148,10 +188,15 @@ class Screener:
     def screen(self, view: PatientView, as_of: date, first_dose: date | None = None) -> ScreeningResult:
         first = first_dose or as_of
         if first < as_of:
-            raise ScreeningError(f"first dose {first} is before the as-of date {as_of}", fix="plan the first dose on or after the as-of date")
+            raise ScreeningError(
+                f"first dose {first} is before the as-of date {as_of}",
+                fix="plan the first dose on or after the as-of date",
+            )
         results = self._at(view, as_of, first)
         verdicts = {r.verdict for r in results}
-        status: Status = "ineligible" if "fail" in verdicts else ("undetermined" if "unknown" in verdicts else "eligible")
+        status: Status = (
+            "ineligible" if "fail" in verdicts else ("undetermined" if "unknown" in verdicts else "eligible")
+        )
         earliest = self.earliest_eligible(view, as_of, first, results)
         return ScreeningResult(
             patient_id=view.patient.id,
@@ -193,14 +238,24 @@ def _unknown_drugs(view: PatientView, knowledge: Knowledge) -> list[str]:
     patient = view.patient
     for i, line in enumerate(patient.therapies.items):
         item = Item("therapy", line, f"$.therapies.items[{i}]")
-        found += [f"{path}: drug {name!r} is not in the knowledge base; criteria that read it stay unknown" for name, path, drug in agent_values(item, view.drug) if drug is None]
+        found += [
+            f"{path}: drug {name!r} is not in the knowledge base; criteria that read it stay unknown"
+            for name, path, drug in agent_values(item, view.drug)
+            if drug is None
+        ]
     for i, med in enumerate(patient.medications.items):
         item = Item("medication", med, f"$.medications.items[{i}]")
-        found += [f"{path}: drug {name!r} is not in the knowledge base; criteria that read it stay unknown" for name, path, drug in agent_values(item, view.drug) if drug is None]
+        found += [
+            f"{path}: drug {name!r} is not in the knowledge base; criteria that read it stay unknown"
+            for name, path, drug in agent_values(item, view.drug)
+            if drug is None
+        ]
     return found
 
 
-def match(view: PatientView, screeners: Sequence[Screener], as_of: date, first_dose: date | None = None) -> list[ScreeningResult]:
+def match(
+    view: PatientView, screeners: Sequence[Screener], as_of: date, first_dose: date | None = None
+) -> list[ScreeningResult]:
     """Screen one patient against every protocol, in the order a navigator works through
     them: eligible first, then undetermined with the fewest open items, then ineligible."""
     results = [s.screen(view, as_of, first_dose) for s in screeners]
