@@ -650,24 +650,65 @@ def _identity_filter(where: ast.Expr | None) -> tuple[str, frozenset[str]] | Non
     return None
 
 
-IDENTITY_FIELDS = frozenset({"category", "site", "type", "subtype"})
+# What a documented absence names: the item's kind (a condition's category, a metastasis's
+# site, a procedure's type) and, for conditions, optionally a subtype.
+IDENTITY_FIELD = {"condition": "category", "metastasis": "site", "procedure": "type"}
 
 
-def _as_denial(where: ast.Expr) -> ast.Expr:
-    """The condition as a documented absence reads it: "no ILD" denies every ILD, whatever
-    its details, so every test on anything but what the item names (category, site,
-    type, subtype) holds, negated or not."""
+def _possible(where: ast.Expr, field: str) -> frozenset[str] | None:
+    """The values of `field` an item must have to satisfy `where` (None: any value).
+
+    `category = ild and severity = severe` can only match {ild}; `category = ild or
+    (category = pneumonitis and not infectious)` only {ild, pneumonitis}; `severity =
+    severe` any category. Negations are taken as unconstrained, which errs on the side
+    of not settling."""
     if isinstance(where, ast.And):
-        return ast.And(tuple(_as_denial(op) for op in where.operands))
+        found: frozenset[str] | None = None
+        for op in where.operands:
+            part = _possible(op, field)
+            if part is not None:
+                found = part if found is None else found & part
+        return found
     if isinstance(where, ast.Or):
-        return ast.Or(tuple(_as_denial(op) for op in where.operands))
-    if isinstance(where, ast.Not):
-        inner = _as_denial(where.operand)
-        return inner if inner == ast.Literal(True) else ast.Not(inner)
-    field = where.left if isinstance(where, ast.Compare) else getattr(where, "field", None)
-    if isinstance(field, ast.Field) and len(field.path) == 1 and field.path[0] in IDENTITY_FIELDS:
-        return where
-    return ast.Literal(True)
+        parts = [_possible(op, field) for op in where.operands]
+        if any(p is None for p in parts):
+            return None
+        return frozenset().union(*(p for p in parts if p is not None))
+    if isinstance(where, ast.Compare) and where.op == "=" and isinstance(where.right, ast.Symbol):
+        if isinstance(where.left, ast.Field) and where.left.path == (field,):
+            return frozenset({where.right.name})
+    if isinstance(where, ast.Member) and where.field.path == (field,):
+        return frozenset(s.name for s in where.values)
+    if isinstance(where, ast.Literal) and where.value is False:
+        return frozenset()
+    return None
+
+
+def _denied(where: ast.Expr, collection: str, denials: list[Item]) -> Item | None:
+    """The documented absence that settles `any(collection, where)` as false, if the
+    absences recorded cover every item the condition could match: "no ILD" settles an
+    ILD criterion, not one that also reads pneumonitis; "no GI bleeding" settles only a
+    condition that can match nothing but GI bleeding."""
+    field = IDENTITY_FIELD.get(collection)
+    if field is None or not denials:
+        return None
+    kinds = _possible(where, field)
+    if kinds is None:
+        return None
+    subtypes = _possible(where, "subtype") if collection == "condition" else None
+    covering: Item | None = None
+    for kind in kinds:
+        whole = [d for d in denials if getattr(d.value, field) == kind and getattr(d.value, "subtype", None) is None]
+        if whole:
+            covering = covering or whole[0]
+            continue
+        if subtypes is None:
+            return None
+        partial = {d.value.subtype: d for d in denials if getattr(d.value, field) == kind}
+        if not subtypes <= set(partial):
+            return None
+        covering = covering or next(iter(partial.values()))
+    return covering if kinds else None
 
 
 def _any(node: ast.Quantifier, ctx: Context) -> Outcome:
@@ -709,14 +750,13 @@ def _any(node: ast.Quantifier, ctx: Context) -> Outcome:
             else (result.changes_on if expires is None else min(expires, result.changes_on))
         )
         return Outcome(False, (*result.evidence, evidence), (), changes, result.assumptions)
-    if node.where is not None:  # "no ILD" says nothing about whether there is any condition
-        for item in denials:
-            denied = evaluate(_as_denial(node.where), ctx.inside(item))
-            if denied.truth is True:
-                text = f"{describe(item)} recorded ({item.path})"
-                return Outcome(
-                    False, (*result.evidence, Evidence(text, item.path)), (), result.changes_on, result.assumptions
-                )
+    # "no ILD" says nothing about whether there is any condition: a bare any() is not settled
+    denial = _denied(node.where, node.collection, denials) if node.where is not None else None
+    if denial is not None:
+        text = f"{describe(denial)} recorded ({denial.path})"
+        return Outcome(
+            False, (*result.evidence, Evidence(text, denial.path)), (), result.changes_on, result.assumptions
+        )
     stale = (
         f" (last reviewed {section.reviewed_on}, more than {ctx.settings.review_max_age_days} days before the first dose)"
         if section.complete

@@ -18,6 +18,7 @@ from trialdesk.criteria.fields import ITEM_MODELS, attribute_names
 from trialdesk.knowledge.base import Knowledge
 
 TIME_UNITS = ("days", "weeks", "months", "years")
+PATIENT_FLAGS = ("childbearing_potential", "pregnant", "lactating", "fertile_partner")
 
 
 def _annotation(collection: str | None, name: str) -> Any:
@@ -114,7 +115,16 @@ def _field_problems(field: ast.Field, collection: str | None) -> Iterator[str]:
 def _symbol_problems(
     field: ast.Field, symbols: tuple[ast.Symbol, ...], collection: str | None, kb: Knowledge
 ) -> Iterator[str]:
-    allowed = _symbols_for(".".join(field.path), collection, kb)
+    name = ".".join(field.path)
+    annotation = _annotation(collection, name)
+    yes_no = {"measurable", "active", "vaccine.live", "agent.is_adc", *(f"patient.{a}" for a in PATIENT_FLAGS)}
+    if _is_type(annotation, bool) or name in yes_no:
+        yield f"{name} is yes/no: test it as `{name}` or `not {name}`, not against a code"
+        return
+    if _is_type(annotation, dt.date) or name == "date":
+        yield f"{name} is a date: test it with within / at least / more than ... before"
+        return
+    allowed = _symbols_for(name, collection, kb)
     if allowed is None:
         return
     for symbol in symbols:
@@ -137,7 +147,7 @@ def _window_problems(window: ast.Window | None) -> Iterator[str]:
 
 def _value_problems(left: ast.Value, right: ast.Bound, kb: Knowledge, collection: str | None, op: str) -> Iterator[str]:
     if isinstance(left, ast.Latest):
-        yield from _latest_problems(left, right, kb)
+        yield from _latest_problems(left, right, kb, op)
     elif isinstance(left, ast.Age):
         if not (isinstance(right, ast.Quantity) and right.unit == "years" and right.value == int(right.value)):
             yield "an age is compared with whole years, e.g. age_at(first_dose) >= 18 years"
@@ -168,7 +178,7 @@ def _value_problems(left: ast.Value, right: ast.Bound, kb: Knowledge, collection
                 yield f"{name} is in {unit or 'no unit'}; write the number {'in ' + unit if unit else 'without a unit'}"
 
 
-def _latest_problems(left: ast.Latest, right: ast.Bound, kb: Knowledge) -> Iterator[str]:
+def _latest_problems(left: ast.Latest, right: ast.Bound, kb: Knowledge, op: str) -> Iterator[str]:
     if left.code not in kb.labs:
         yield f"unknown lab {left.code!r}; known: {', '.join(sorted(kb.labs))}"
         return
@@ -177,6 +187,10 @@ def _latest_problems(left: ast.Latest, right: ast.Bound, kb: Knowledge) -> Itera
         yield "no support within ... takes a fixed duration"
     lab = kb.labs[left.code]
     if isinstance(right, ast.Symbol):
+        if op not in ("=", "!="):
+            yield f"a result such as {right.name!r} is compared by = or !=, not {op}"
+        if op not in ("=", "!="):
+            yield f"a result such as {right.name!r} is compared by = or !=, not {op}"
         if right.name not in lab.results:
             yield f"{lab.name} has no result {right.name!r}; its results: {', '.join(lab.results) or 'none (numeric)'}"
     elif isinstance(right, ast.LimitMultiple):
