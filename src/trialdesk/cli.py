@@ -300,6 +300,8 @@ def knowledge_command(
     from rich.markup import escape
     from rich.table import Table
 
+    from trialdesk.knowledge.base import name_key
+
     kb = _knowledge()
     entries: Mapping[str, Any] = {
         "drugs": kb.drugs,
@@ -311,12 +313,13 @@ def knowledge_command(
         "attestations": kb.attestations,
     }[vocabulary.value]
     table = Table(title=f"knowledge: {vocabulary.value}")
-    for column in ("code", "name", "details", "citation"):
+    table.add_column("code", no_wrap=True)  # the column people copy from: never cut
+    for column in ("name", "details", "citation"):
         table.add_column(column)
-    needle = (query or "").casefold()
+    needle = name_key(query or "")
     for code, entry in entries.items():
-        names = " ".join([code, entry.name, *getattr(entry, "synonyms", ()), *getattr(entry, "loinc", ())])
-        if needle and needle not in names.casefold():
+        names = [code, entry.name, *getattr(entry, "synonyms", ()), *getattr(entry, "loinc", ())]
+        if needle and not any(needle in name_key(n) for n in names):
             continue
         details = (
             ", ".join(sorted(getattr(entry, "classes", ())))

@@ -148,7 +148,8 @@ def _patient_attribute(name: str, patient: record.Patient) -> Resolved:
 
 def _measurable(item: Item) -> Resolved:
     # RECIST 1.1 §3.1.1 (Eisenhauer 2009): a non-nodal lesion is measurable with a longest
-    # diameter ≥ 10 mm (CT); a lymph node with a short axis ≥ 15 mm.
+    # diameter ≥ 10 mm by CT (slice ≤ 5 mm) or calipers, ≥ 20 mm on chest X-ray; a lymph
+    # node with a short axis ≥ 15 mm by CT.
     lesion: record.Lesion = item.value
     if lesion.lymph_node:
         size = lesion.short_axis_mm
@@ -158,7 +159,8 @@ def _measurable(item: Item) -> Resolved:
     size = lesion.longest_diameter_mm
     if size is None:
         return Resolved(None, f"{item.path}.longest_diameter_mm", "longest diameter of the lesion (mm)")
-    return Resolved(size >= Decimal(10), f"{item.path}.longest_diameter_mm")
+    minimum = Decimal(20) if lesion.method == "x_ray" else Decimal(10)
+    return Resolved(size >= minimum, f"{item.path}.longest_diameter_mm")
 
 
 def _active(item: Item) -> Resolved:

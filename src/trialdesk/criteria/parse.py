@@ -68,6 +68,15 @@ RESERVED = frozenset(
 )
 
 
+class _PositionedError(ValueError):
+    """A check on a parsed token that fails, carrying the token's position."""
+
+    def __init__(self, token: Token, message: str) -> None:
+        self.line = token.line or 1
+        self.column = token.column or 1
+        super().__init__(message)
+
+
 class _MisplacedKeywordError(ValueError):
     def __init__(self, token: Token) -> None:
         self.line = token.line or 1
@@ -177,7 +186,9 @@ class _ToAst(Transformer[Token, ast.Expr]):
     def span(self, amount: Token, unit: Token) -> ast.Span:
         value = _number(amount)
         if value != value.to_integral_value():
-            raise ValueError(f"a duration is a whole number of {unit}: {amount}")
+            raise _PositionedError(
+                amount, f"a whole number of {_plural(unit)} (a duration is counted in whole units), not {amount}"
+            )
         return ast.Span(int(value), _plural(unit))  # type: ignore[arg-type]
 
     def half_lives(self, factor: Token) -> ast.HalfLives:

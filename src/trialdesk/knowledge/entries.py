@@ -82,7 +82,7 @@ class Lab(Entry):
     def _quantity_has_units(self) -> Lab:
         if self.kind != "qualitative" and not self.canonical_unit:
             raise ValueError(f"lab {self.code}: a {self.kind} needs canonical_unit")
-        if self.kind != "qualitative" and self.canonical_unit not in self.units:
+        if self.kind != "qualitative" and self.units.get(self.canonical_unit or "") != 1:
             raise ValueError(f"lab {self.code}: units must list canonical_unit with factor 1")
         if self.kind == "qualitative" and not self.results:
             raise ValueError(f"lab {self.code}: a qualitative lab needs its results")

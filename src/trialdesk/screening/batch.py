@@ -60,6 +60,14 @@ def screen_files(
             else:
                 results = tuple(s.screen(view, as_of, first_dose) for s in screeners)
             yield PatientOutcome(path, results)
+        except RecordError as exc:
+            # checks against the knowledge base name the field; add the file it is in
+            named = (
+                exc
+                if str(path) in exc.path
+                else RecordError(f"{path}: {exc.path}", exc.message.split(": ", 1)[-1], fix=exc.fix)
+            )
+            yield PatientOutcome(path, (), named)
         except TrialdeskError as exc:
             yield PatientOutcome(path, (), exc)
         if progress is not None:
