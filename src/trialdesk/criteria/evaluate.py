@@ -674,9 +674,14 @@ def _possible(where: ast.Expr, field: str) -> frozenset[str] | None:
         if any(p is None for p in parts):
             return None
         return frozenset().union(*(p for p in parts if p is not None))
-    if isinstance(where, ast.Compare) and where.op == "=" and isinstance(where.right, ast.Symbol):
-        if isinstance(where.left, ast.Field) and where.left.path == (field,):
-            return frozenset({where.right.name})
+    if (
+        isinstance(where, ast.Compare)
+        and where.op == "="
+        and isinstance(where.right, ast.Symbol)
+        and isinstance(where.left, ast.Field)
+        and where.left.path == (field,)
+    ):
+        return frozenset({where.right.name})
     if isinstance(where, ast.Member) and where.field.path == (field,):
         return frozenset(s.name for s in where.values)
     if isinstance(where, ast.Literal) and where.value is False:
