@@ -65,6 +65,9 @@ class Context(NamedTuple):
     # facts shared by many criteria of one screening at one date (a section's review
     # status): computed once, keyed by what they depend on
     memo: dict[Any, Any] | None = None
+    # what depends on a rule alone (a quantifier's filter, a threshold in canonical units),
+    # kept by the screener for the life of its protocol, keyed by node identity
+    static: dict[Any, Any] | None = None
 
     def ref(self, name: str) -> date:
         return self.first_dose if name == "first_dose" else self.as_of
@@ -76,8 +79,32 @@ class Context(NamedTuple):
 
     def inside(self, item: Item) -> Context:
         return Context(
-            self.view, self.knowledge, self.as_of, self.first_dose, self.settings, item, self.data_ref, self.memo
+            self.view,
+            self.knowledge,
+            self.as_of,
+            self.first_dose,
+            self.settings,
+            item,
+            self.data_ref,
+            self.memo,
+            self.static,
         )
+
+
+_MISSING = object()
+
+
+def _static(ctx: Context, key: tuple[Any, ...], compute: Callable[..., Any], *args: Any) -> Any:
+    """A value that depends only on the rule (and the knowledge base), computed once per
+    screener. Callers key nodes by id(): a node lives as long as the protocol that holds
+    it, and hashing a whole subtree by value would cost more than the computation."""
+    cache = ctx.static
+    if cache is None:
+        return compute(*args)
+    found = cache.get(key, _MISSING)
+    if found is _MISSING:
+        found = cache[key] = compute(*args)
+    return found
 
 
 def evaluate(node: ast.Expr, ctx: Context) -> Outcome:
@@ -102,8 +129,8 @@ def _cmp(a: Decimal, op: str, b: Decimal) -> bool:
 
 
 def _num(value: Decimal) -> str:
-    if value == value.to_integral_value():
-        return format(value.quantize(Decimal(1)), "f")
+    if value % 1 == 0:
+        return str(int(value))
     return format(round(value, 2).normalize(), "f")
 
 
@@ -264,7 +291,9 @@ def _compare_observation(node: ast.Compare, pick: _Pick, ctx: Context) -> Outcom
     if right.unit is None:
         threshold, shown = right.value, _num(right.value)
     else:
-        threshold = ctx.knowledge.to_canonical(lab.code, right.value, right.unit)
+        threshold = _static(
+            ctx, ("threshold", lab.code, right), ctx.knowledge.to_canonical, lab.code, right.value, right.unit
+        )
         shown = f"{_num(right.value)} {right.unit}"
     truth = _cmp(ov.value, node.op, threshold)
     text = f"{ov.describe()}; required {node.op} {shown}"
@@ -340,7 +369,10 @@ def _eval_compare(node: ast.Compare, ctx: Context) -> Outcome:
     if isinstance(left, ast.AttestationValue):
         return _attested_quantity(node, left, ctx)
     return _field_test(
-        left, ctx, lambda value: _field_compare(value, node.op, node.right), f"{node.op} {_bound_text(node.right)}"
+        left,
+        ctx,
+        lambda value: _field_compare(value, node.op, node.right),
+        _static(ctx, ("required", id(node)), lambda: f"{node.op} {_bound_text(node.right)}"),
     )
 
 
@@ -459,13 +491,29 @@ def _field_compare(value: Any, op: str, bound: ast.Bound) -> bool:
     return _cmp(Decimal(value), op, bound.value)
 
 
+def _agents_of(item: Item, ctx: Context) -> list[tuple[str, str, Any]]:
+    memo = ctx.memo
+    if memo is None:
+        return agent_values(item, ctx.view.drug)
+    key = ("agents", item.path)
+    found: list[tuple[str, str, Any]] | None = memo.get(key)
+    if found is None:
+        found = memo[key] = agent_values(item, ctx.view.drug)
+    return found
+
+
+def _drug_attribute_shown(drug: Any, name: str) -> tuple[Any, str]:
+    value = drug_attribute(drug, name)
+    return value, ", ".join(sorted(value)) if isinstance(value, frozenset) else str(value)
+
+
 def _field_test(field: ast.Field, ctx: Context, test: Callable[[Any], bool], required: str) -> Outcome:
     """Apply `test` to an attribute; agent attributes are tested per agent, and the line
     passes if any agent does (a line 'contains' a platinum if one of its agents is one)."""
     item = ctx.item
     if field.path[0] in ("agent",) and item is not None:
         outcomes = []
-        for name, path, drug in agent_values(item, ctx.view.drug):
+        for name, path, drug in _agents_of(item, ctx):
             if drug is None:
                 need = Need(
                     f"drug:{name}",
@@ -473,8 +521,7 @@ def _field_test(field: ast.Field, ctx: Context, test: Callable[[Any], bool], req
                 )
                 outcomes.append(_unknown(need, Evidence(f"{name}: unknown drug", path)))
                 continue
-            value = drug_attribute(drug, field.path[1])
-            shown = ", ".join(sorted(value)) if isinstance(value, frozenset) else str(value)
+            value, shown = _static(ctx, ("agent", drug.id, field.path[1]), _drug_attribute_shown, drug, field.path[1])
             text = f"{name} ({drug.name}): {field.path[1]} {shown}; required {required}"
             outcomes.append(Outcome(bool(value is not None and test(value)), (Evidence(text, path),)))
         return any_of(outcomes)
@@ -721,13 +768,7 @@ def _any(node: ast.Quantifier, ctx: Context) -> Outcome:
     section = getattr(ctx.view.patient, section_name)
     outcomes: list[Outcome] = []
     denials: list[Item] = []
-    memo = ctx.memo
-    if memo is None:
-        identity = _identity_filter(node.where)
-    else:
-        # the node lives as long as the screening that holds the memo, so its id is a key
-        key = ("identity", id(node))
-        identity = memo[key] if key in memo else memo.setdefault(key, _identity_filter(node.where))
+    identity = _static(ctx, ("identity", id(node)), _identity_filter, node.where)
     for index, value in enumerate(section.items):
         fields = value.__dict__  # the item's field values (absent optional ones are None)
         if identity is not None and fields.get(identity[0]) not in identity[1]:
@@ -740,7 +781,7 @@ def _any(node: ast.Quantifier, ctx: Context) -> Outcome:
         else:
             outcome = evaluate(node.where, ctx.inside(item))
             if outcome.truth is True:  # one matching item decides it
-                return any_of([outcome])
+                return outcome
             outcomes.append(outcome)
     result = any_of(outcomes) if outcomes else FALSE
     if result.truth is None:
@@ -791,7 +832,7 @@ def _eval_and(node: ast.And, ctx: Context) -> Outcome:
     for op in node.operands:
         outcome = evaluate(op, ctx)
         if outcome.truth is False:
-            return all_of([outcome])
+            return outcome
         outcomes.append(outcome)
     return all_of(outcomes)
 
@@ -801,7 +842,7 @@ def _eval_or(node: ast.Or, ctx: Context) -> Outcome:
     for op in node.operands:
         outcome = evaluate(op, ctx)
         if outcome.truth is True:
-            return any_of([outcome])
+            return outcome
         outcomes.append(outcome)
     return any_of(outcomes)
 

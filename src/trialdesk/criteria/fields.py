@@ -43,6 +43,7 @@ DERIVED: dict[str, tuple[str, ...]] = {
     "adverse_event": ("active",),
     "procedure": ("date",),
 }
+_DERIVED_NAMES = frozenset({"measurable", "active", "date"})
 PATIENT_ATTRIBUTES = ("sex", "childbearing_potential", "pregnant", "lactating", "fertile_partner")
 
 
@@ -110,8 +111,13 @@ def resolve(path: tuple[str, ...], item: Item | None, patient: record.Patient, k
     if path[0] == "patient":
         return _patient_attribute(path[1], patient)
     assert item is not None  # protocol validation puts item attributes inside quantifiers
-    name = ".".join(path)
     value = item.value
+    if len(path) == 1 and path[0] not in _DERIVED_NAMES:
+        # a field of the record itself: the common case, read directly
+        attribute = value.__dict__[path[0]]
+        missing = None if attribute is not None else path[0].replace("_", " ")
+        return Resolved(attribute, f"{item.path}.{path[0]}", missing)
+    name = ".".join(path)
     where = f"{item.path}.{path[0]}"
     if name.startswith("histology."):
         entry = knowledge.histologies.get(value.histology)

@@ -104,29 +104,38 @@ def negate(outcome: Outcome) -> Outcome:
     return Outcome(not outcome.truth, outcome.evidence, outcome.needs, outcome.changes_on, outcome.assumptions)
 
 
-def all_of(outcomes: Sequence[Outcome]) -> Outcome:
-    """Kleene conjunction: false if any is false, true if all are true, else unknown."""
-    falses = [o for o in outcomes if o.truth is False]
-    if falses:
+def _combine(outcomes: Sequence[Outcome], dominant: bool) -> Outcome:
+    """Kleene conjunction (dominant False) or disjunction (dominant True), in one pass.
+
+    The dominant value decides alone: its evidence is kept and it may change only once
+    every dominant operand has changed. Otherwise an unknown makes the result unknown with
+    the needs of the unknowns, and the result may change when any operand does."""
+    if len(outcomes) == 1:
+        return outcomes[0]
+    deciding = [o for o in outcomes if o.truth is dominant]
+    if deciding:
+        if len(deciding) == 1:
+            return deciding[0]
         return Outcome(
-            False, _flatten_evidence(falses), (), _latest_all([o.changes_on for o in falses]), _assumptions(falses)
+            dominant,
+            _flatten_evidence(deciding),
+            (),
+            _latest_all([o.changes_on for o in deciding]),
+            _assumptions(deciding),
         )
     unknowns = [o for o in outcomes if o.truth is None]
     changes = _earliest(o.changes_on for o in outcomes)
+    evidence = _flatten_evidence(outcomes)
     if unknowns:
-        return Outcome(None, _flatten_evidence(outcomes), _flatten_needs(unknowns), changes, _assumptions(outcomes))
-    return Outcome(True, _flatten_evidence(outcomes), (), changes, _assumptions(outcomes))
+        return Outcome(None, evidence, _flatten_needs(unknowns), changes, _assumptions(outcomes))
+    return Outcome(not dominant, evidence, (), changes, _assumptions(outcomes))
+
+
+def all_of(outcomes: Sequence[Outcome]) -> Outcome:
+    """Kleene conjunction: false if any is false, true if all are true, else unknown."""
+    return _combine(outcomes, False)
 
 
 def any_of(outcomes: Sequence[Outcome]) -> Outcome:
     """Kleene disjunction: true if any is true, false if all are false, else unknown."""
-    trues = [o for o in outcomes if o.truth is True]
-    if trues:
-        return Outcome(
-            True, _flatten_evidence(trues), (), _latest_all([o.changes_on for o in trues]), _assumptions(trues)
-        )
-    unknowns = [o for o in outcomes if o.truth is None]
-    changes = _earliest(o.changes_on for o in outcomes)
-    if unknowns:
-        return Outcome(None, _flatten_evidence(outcomes), _flatten_needs(unknowns), changes, _assumptions(outcomes))
-    return Outcome(False, _flatten_evidence(outcomes), (), changes, _assumptions(outcomes))
+    return _combine(outcomes, True)

@@ -29,19 +29,23 @@ class ObservationView:
     lab: Lab
     path: str
     value: Decimal | None  # canonical unit
+    text: str  # how evidence shows it, e.g. "haemoglobin 8.6 g/dL (= 86 g/L) on 2026-11-16"
 
     @property
     def date(self) -> date:
         return self.observation.date
 
     def describe(self) -> str:
-        obs = self.observation
-        if obs.value is None:
-            return f"{self.lab.name} {obs.result} on {obs.date}"
-        shown = f"{self.lab.name} {_fmt(obs.value)} {obs.unit}"
-        if self.value is not None and self.lab.canonical_unit and self.value != obs.value:
-            shown += f" (= {_fmt(self.value)} {self.lab.canonical_unit})"
-        return f"{shown} on {obs.date}"
+        return self.text
+
+
+def _describe(obs: Observation, lab: Lab, value: Decimal | None) -> str:
+    if obs.value is None:
+        return f"{lab.name} {obs.result} on {obs.date}"
+    shown = f"{lab.name} {_fmt(obs.value)} {obs.unit}"
+    if value is not None and lab.canonical_unit and value != obs.value:
+        shown += f" (= {_fmt(value)} {lab.canonical_unit})"
+    return f"{shown} on {obs.date}"
 
 
 def _fmt(value: Decimal) -> str:
@@ -132,7 +136,7 @@ def _observation_view(obs: Observation, index: int, knowledge: Knowledge) -> Obs
                 f"unit {rr.unit!r} does not convert for {lab.name}",
                 fix=f"use one of: {', '.join(lab.units)}",
             )
-    return ObservationView(obs, lab, path, value)
+    return ObservationView(obs, lab, path, value, _describe(obs, lab, value))
 
 
 def _future_dates(data: Any, as_of: date, path: str = "$") -> None:

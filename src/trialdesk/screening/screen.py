@@ -40,6 +40,8 @@ class Screener:
     protocol: LoadedProtocol
     knowledge: Knowledge
     settings: Settings = field(default_factory=Settings)
+    # values that depend on the protocol's rules alone, filled as they are first needed
+    _static: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def criterion(
         self,
@@ -51,7 +53,15 @@ class Screener:
         memo: dict[Any, Any] | None = None,
     ) -> CriterionResult:
         ctx = Context(
-            view, self.knowledge, as_of, first_dose, self.settings, None, data_ref, {} if memo is None else memo
+            view,
+            self.knowledge,
+            as_of,
+            first_dose,
+            self.settings,
+            None,
+            data_ref,
+            {} if memo is None else memo,
+            self._static,
         )
         kind = pc.criterion.kind
         c = pc.criterion
