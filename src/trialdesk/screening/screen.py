@@ -15,11 +15,12 @@ from typing import Any
 
 from trialdesk.criteria.evaluate import Context, Settings, evaluate
 from trialdesk.criteria.fields import Item, agent_values
-from trialdesk.criteria.outcome import Need, Outcome
+from trialdesk.criteria.outcome import Evidence, Need, Outcome
 from trialdesk.errors import ScreeningError
 from trialdesk.knowledge.base import Knowledge
 from trialdesk.patient.view import PatientView
 from trialdesk.protocol.load import LoadedProtocol, ParsedCriterion
+from trialdesk.protocol.model import Criterion
 from trialdesk.screening.result import CriterionResult, OpenNeed, ReadingResult, ScreeningResult, Status, Verdict
 
 # How far ahead the earliest eligible date and the expiry are searched.
@@ -31,6 +32,32 @@ def _verdict(kind: str, truth: bool | None) -> Verdict:
     if truth is None:
         return "unknown"
     return "pass" if truth == (kind == "inclusion") else "fail"
+
+
+def _result(
+    c: Criterion,
+    verdict: Verdict,
+    evidence: tuple[Evidence, ...],
+    needs: tuple[Need, ...],
+    readings: tuple[ReadingResult, ...],
+    disagree: bool,
+    assumptions: tuple[str, ...],
+    changes_on: date | None,
+) -> CriterionResult:
+    return CriterionResult(
+        id=c.id,
+        kind=c.kind,
+        title=c.title,
+        verdict=verdict,
+        source=c.source,
+        evidence=evidence,
+        needs=needs,
+        readings=readings,
+        review_required=disagree,
+        review=c.review,
+        assumptions=assumptions,
+        changes_on=changes_on,
+    )
 
 
 @dataclass(frozen=True)
@@ -63,29 +90,16 @@ class Screener:
             {} if memo is None else memo,
             self._static,
         )
-        kind = pc.criterion.kind
         c = pc.criterion
         if not pc.ambiguous:
             # one rule: its outcome is the criterion's
             outcome = evaluate(pc.readings[0].rule, ctx)
-            verdict = _verdict(kind, outcome.truth)
-            return CriterionResult(
-                id=c.id,
-                kind=kind,
-                title=c.title,
-                verdict=verdict,
-                source=c.source,
-                evidence=outcome.evidence,
-                needs=outcome.needs if verdict == "unknown" else (),
-                readings=(),
-                review_required=False,
-                review=c.review,
-                assumptions=outcome.assumptions,
-                changes_on=outcome.changes_on,
-            )
+            verdict = _verdict(c.kind, outcome.truth)
+            needs = outcome.needs if verdict == "unknown" else ()
+            return _result(c, verdict, outcome.evidence, needs, (), False, outcome.assumptions, outcome.changes_on)
         outcomes: list[Outcome] = [evaluate(r.rule, ctx) for r in pc.readings]
         readings = tuple(
-            ReadingResult(r.label, r.source, _verdict(kind, o.truth), o.evidence)
+            ReadingResult(r.label, r.source, _verdict(c.kind, o.truth), o.evidence)
             for r, o in zip(pc.readings, outcomes, strict=True)
         )
         verdicts = {r.verdict for r in readings}
@@ -95,7 +109,7 @@ class Screener:
         needs = tuple({n.key: n for o in outcomes for n in o.needs}.values())
         if disagree:
             verdict = "unknown"
-            needs += (Need(f"review:{pc.criterion.id}", f"trial team to settle the reading of '{pc.criterion.title}'"),)
+            needs += (Need(f"review:{c.id}", f"trial team to settle the reading of '{c.title}'"),)
         elif len(verdicts) > 1:
             verdict = "unknown"
         else:
@@ -104,20 +118,7 @@ class Screener:
         evidence = tuple(dict.fromkeys(e for o in outcomes for e in o.evidence))
         assumptions = tuple(dict.fromkeys(a for o in outcomes for a in o.assumptions))
         changes = [o.changes_on for o in outcomes if o.changes_on is not None]
-        return CriterionResult(
-            id=c.id,
-            kind=kind,
-            title=c.title,
-            verdict=verdict,
-            source=c.source,
-            evidence=evidence,
-            needs=needs,
-            readings=readings,
-            review_required=disagree,
-            review=c.review,
-            assumptions=assumptions,
-            changes_on=min(changes) if changes else None,
-        )
+        return _result(c, verdict, evidence, needs, readings, disagree, assumptions, min(changes) if changes else None)
 
     def _at(
         self, view: PatientView, as_of: date, first_dose: date, data_ref: date | None = None
