@@ -281,7 +281,7 @@ def _compare_observation(node: ast.Compare, pick: _Pick, ctx: Context) -> Outcom
             need = Need(f"lab:{lab.code}:result", f"qualitative result of the {lab.name} of {obs.date}", None, None)
             return _unknown(need, Evidence(ov.describe(), ov.path, ov.date), assumptions=pick.assumptions)
         truth = (obs.result == right.name) == (node.op == "=")
-        text = f"{ov.describe()}; required {node.op} {right.name}"
+        text = f"{ov.describe()}; tested {node.op} {right.name}"
         return Outcome(truth, (*pick.evidence, Evidence(text, ov.path, ov.date)), (), pick.changes_on, pick.assumptions)
     if ov.value is None:
         need = Need(f"lab:{lab.code}:value", f"numeric value of the {lab.name} of {obs.date}")
@@ -296,7 +296,7 @@ def _compare_observation(node: ast.Compare, pick: _Pick, ctx: Context) -> Outcom
         )
         shown = f"{_num(right.value)} {right.unit}"
     truth = _cmp(ov.value, node.op, threshold)
-    text = f"{ov.describe()}; required {node.op} {shown}"
+    text = f"{ov.describe()}; tested {node.op} {shown}"
     return Outcome(truth, (*pick.evidence, Evidence(text, ov.path, ov.date)), (), pick.changes_on, pick.assumptions)
 
 
@@ -362,7 +362,7 @@ def _eval_compare(node: ast.Compare, ctx: Context) -> Outcome:
         bound = int(node.right.value)
         truth = _cmp(Decimal(age), node.op, node.right.value)
         flip = _moves(ctx, left.at, _age_flip(age, node.op, bound, ctx.view.patient.birth_date))
-        text = f"age {age} years on {ctx.ref(left.at)} ({left.at.replace('_', ' ')}); required {node.op} {bound} years"
+        text = f"age {age} years on {ctx.ref(left.at)} ({left.at.replace('_', ' ')}); tested {node.op} {bound} years"
         return Outcome(truth, (Evidence(text, "$.birth_date"),), (), flip)
     if isinstance(left, ast.CreatinineClearance):
         return _creatinine_clearance(node, left, ctx)
@@ -386,7 +386,7 @@ def _eval_between(node: ast.Between, ctx: Context) -> Outcome:
         low, high = int(node.low.value), int(node.high.value)
         truth = low <= age <= high
         flip = birthday(birth, low) if age < low else (birthday(birth, high + 1) if age <= high else None)
-        text = f"age {age} years on {ctx.ref(node.value.at)} ({node.value.at.replace('_', ' ')}); required {low}–{high} years"
+        text = f"age {age} years on {ctx.ref(node.value.at)} ({node.value.at.replace('_', ' ')}); tested {low}–{high} years"
         return Outcome(truth, (Evidence(text, "$.birth_date"),), (), _moves(ctx, node.value.at, flip))
     return all_of(
         [
@@ -426,7 +426,7 @@ def _creatinine_clearance(node: ast.Compare, left: ast.CreatinineClearance, ctx:
     truth = _cmp(clearance, node.op, node.right.value)
     text = (
         f"creatinine clearance {_num(clearance)} mL/min by Cockcroft–Gault from age {age} y, "
-        f"{weight.observation.describe()}, {creat.observation.describe()}, {patient.sex}; required {node.op} {_num(node.right.value)} mL/min"
+        f"{weight.observation.describe()}, {creat.observation.describe()}, {patient.sex}; tested {node.op} {_num(node.right.value)} mL/min"
     )
     changes = min((d for d in (creat.changes_on, weight.changes_on) if d), default=None)
     return Outcome(
@@ -454,7 +454,7 @@ def _attested_quantity(node: ast.Compare, left: ast.AttestationValue, ctx: Conte
     stated = att.quantity * _UNIT_DAYS[att.unit]
     required = node.right.value * _UNIT_DAYS[node.right.unit]
     truth = _cmp(stated, node.op, required)
-    text = f"{name}: {_num(att.quantity)} {att.unit}, stated by {att.by} on {att.on}; required {node.op} {_num(node.right.value)} {node.right.unit}"
+    text = f"{name}: {_num(att.quantity)} {att.unit}, stated by {att.by} on {att.on}; tested {node.op} {_num(node.right.value)} {node.right.unit}"
     return Outcome(truth, (Evidence(text, f"$.attestations[{index}]", att.on),))
 
 
@@ -522,7 +522,7 @@ def _field_test(field: ast.Field, ctx: Context, test: Callable[[Any], bool], req
                 outcomes.append(_unknown(need, Evidence(f"{name}: unknown drug", path)))
                 continue
             value, shown = _static(ctx, ("agent", drug.id, field.path[1]), _drug_attribute_shown, drug, field.path[1])
-            text = f"{name} ({drug.name}): {field.path[1]} {shown}; required {required}"
+            text = f"{name} ({drug.name}): {field.path[1]} {shown}; tested {required}"
             outcomes.append(Outcome(bool(value is not None and test(value)), (Evidence(text, path),)))
         return any_of(outcomes)
     resolved = resolve(field.path, item, ctx.view.patient, ctx.knowledge)
@@ -531,9 +531,15 @@ def _field_test(field: ast.Field, ctx: Context, test: Callable[[Any], bool], req
         return _unknown(Need(f"record:{resolved.path}", f"{resolved.missing} ({where}{resolved.path})"))
     label = ".".join(field.path)
     prefix = f"{describe(item)}: " if item is not None else ""
-    shown = ", ".join(sorted(resolved.value)) if isinstance(resolved.value, frozenset) else str(resolved.value)
+    value = resolved.value
+    if isinstance(value, frozenset):
+        shown = ", ".join(sorted(value))
+    elif isinstance(value, bool):
+        shown = "yes" if value else "no"
+    else:
+        shown = str(value)
     truth = test(resolved.value)
-    return Outcome(truth, (Evidence(f"{prefix}{label} {shown}; required {required}", resolved.path),))
+    return Outcome(truth, (Evidence(f"{prefix}{label} {shown}; tested {required}", resolved.path),))
 
 
 def _eval_member(node: ast.Member, ctx: Context) -> Outcome:
@@ -548,7 +554,7 @@ def _eval_member(node: ast.Member, ctx: Context) -> Outcome:
 
 
 def _eval_flag(node: ast.Flag, ctx: Context) -> Outcome:
-    return _field_test(node.field, ctx, lambda value: value is True, "yes")
+    return _field_test(node.field, ctx, lambda value: value is True, "is yes")
 
 
 # -- dates ------------------------------------------------------------------------------------
@@ -640,7 +646,7 @@ def _eval_date_test(node: ast.DateTest, ctx: Context) -> Outcome:
         else:
             truth, changes = None, None
         relation = "more than" if strict else "at least"
-    text = f"{label}{field} {day} is {elapsed} days before {ref_text} {ref_day}; required {relation} {_duration_text(node.duration)}"
+    text = f"{label}{field} {day} is {elapsed} days before {ref_text} {ref_day}; tested {relation} {_duration_text(node.duration)}"
     evidence.append(Evidence(text, resolved.path, day))
     if truth is None:
         return Outcome(None, tuple(evidence), tuple(needs), changes)

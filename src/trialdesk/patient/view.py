@@ -42,7 +42,9 @@ class ObservationView:
 def _describe(obs: Observation, lab: Lab, value: Decimal | None) -> str:
     if obs.value is None:
         return f"{lab.name} {obs.result} on {obs.date}"
-    shown = f"{lab.name} {_fmt(obs.value)} {obs.unit}"
+    # an annotation unit such as {score} says what the number is, not how much
+    unit = "" if (obs.unit or "").startswith("{") else f" {obs.unit}"
+    shown = f"{lab.name} {_fmt(obs.value)}{unit}"
     if value is not None and lab.canonical_unit and value != obs.value:
         shown += f" (= {_fmt(value)} {lab.canonical_unit})"
     return f"{shown} on {obs.date}"

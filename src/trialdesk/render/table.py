@@ -20,14 +20,11 @@ ORDER = ("fail", "unknown", "pass")
 
 def _criterion_cell(c: CriterionResult, show_source: bool) -> Text:
     text = Text(c.title, style="bold")
-    text.append(f"\n{c.explanation}")
+    if c.review_required:
+        text.append("  REVIEW", style="bold magenta")
+    text.append(f"\n{c.explanation}", style="magenta" if c.review_required else "")
     if show_source:
         text.append(f"\n“{c.source}”", style="dim italic")
-    if c.review_required:
-        text.append(
-            "\nREVIEW: readings disagree — " + "; ".join(f"{r.label} → {r.verdict}" for r in c.readings),
-            style="magenta",
-        )
     return text
 
 
