@@ -64,6 +64,8 @@ def test_match_orders_eligible_then_undetermined_then_ineligible() -> None:
     assert result.exit_code == 0
     statuses = [r["status"] for r in json.loads(result.stdout)]
     assert statuses == ["undetermined", "ineligible"]
+    # each with the criteria that decided it (NCT07520357 readings to settle; NCT07077564 a DVT within 6 months)
+    assert [r["deciding"] for r in json.loads(result.stdout)] == [["prior_topoisomerase_1", "thrombosis"], ["thromboembolism"]]
 
 
 def test_folder_gives_one_row_per_patient_and_trial() -> None:

@@ -131,6 +131,7 @@ class ScreeningResult:
             "earliest_eligible_date": self.earliest_eligible_date.isoformat() if self.earliest_eligible_date else None,
             "expires_on": self.expires_on.isoformat() if self.expires_on else None,
             "counts": {v: len(self.by_verdict(v)) for v in ("pass", "fail", "unknown")},
+            "deciding": [c.id for c in self.deciding],
             "needs": [n.to_dict() for n in self.needs],
             "assumptions": list(self.assumptions),
             "warnings": list(self.warnings),
