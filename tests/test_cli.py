@@ -65,7 +65,10 @@ def test_match_orders_eligible_then_undetermined_then_ineligible() -> None:
     statuses = [r["status"] for r in json.loads(result.stdout)]
     assert statuses == ["undetermined", "ineligible"]
     # each with the criteria that decided it (NCT07520357 readings to settle; NCT07077564 a DVT within 6 months)
-    assert [r["deciding"] for r in json.loads(result.stdout)] == [["prior_topoisomerase_1", "thrombosis"], ["thromboembolism"]]
+    assert [r["deciding"] for r in json.loads(result.stdout)] == [
+        ["prior_topoisomerase_1", "thrombosis"],
+        ["thromboembolism"],
+    ]
 
 
 def test_folder_gives_one_row_per_patient_and_trial() -> None:
@@ -149,3 +152,25 @@ def test_schema_patient_is_a_json_schema() -> None:
     schema = json.loads(result.stdout)
     assert schema["title"] == "Patient"
     assert "observations" in schema["properties"]
+
+
+def test_ctcae_command_grades_the_example_labs() -> None:
+    # CTCAE v5.0 "Neutrophil count decreased": <1000-500/mm3 is grade 3 (examples/ctcae/labs.json, S01: 0.9 × 10⁹/L)
+    result = runner.invoke(app, ["ctcae", str(ROOT / "examples" / "ctcae" / "labs.json"), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    anc = next(r for r in rows if r["term"] == "Neutrophil count decreased")
+    assert anc["grade"] == 3
+
+
+def test_ctcae_bad_file_exits_two(tmp_path: Path) -> None:
+    bad = tmp_path / "labs.json"
+    bad.write_text("[{}]", encoding="utf-8")
+    result = runner.invoke(app, ["ctcae", str(bad)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_recist_command_gives_best_overall_response() -> None:
+    result = runner.invoke(app, ["recist", str(ROOT / "examples" / "recist" / "assessments.json"), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)) >= 3

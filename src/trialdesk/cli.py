@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from trialdesk.knowledge.base import Knowledge
     from trialdesk.protocol.load import LoadedProtocol
     from trialdesk.screening.batch import PatientOutcome
@@ -85,6 +87,14 @@ def _protocols(knowledge: Knowledge, folder: Path | None, trials: list[str] | No
     return [loaded[t] for t in trials]
 
 
+def _console(output: Path | None) -> Console:
+    from rich.console import Console
+
+    # a pipe or a file gets a readable width rather than the 80 columns Rich assumes
+    wide = output is not None or not sys.stdout.isatty()
+    return Console(file=output.open("w", encoding="utf-8") if output else None, width=140 if wide else None)
+
+
 def _write(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -140,7 +150,6 @@ def _run_screening(
 def _emit(
     outcomes: list[PatientOutcome], protocols: list[LoadedProtocol], fmt: Format, output: Path | None, single: bool
 ) -> None:
-    from rich.console import Console
 
     from trialdesk.render.table import screening_renderable, summary_renderable
 
@@ -162,11 +171,7 @@ def _emit(
         review = next((p.protocol.review for p in protocols if p.id == result.trial), ())
         _write(prescreen_html(result, review), output)
         return
-    # a pipe or file gets a readable width rather than the 80 columns Rich assumes
-    console = Console(
-        file=output.open("w", encoding="utf-8") if output else None,
-        width=None if sys.stdout.isatty() and output is None else 140,
-    )
+    console = _console(output)
     if single:
         for result in outcomes[0].results:
             console.print(screening_renderable(result))
@@ -280,6 +285,68 @@ def protocol_validate(file: Path) -> None:
     typer.echo(f"{file}: valid — {p.id}, {len(p.criteria)} criteria, sha256 {p.sha256}")
 
 
+class DataFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command("recist")
+def recist_command(
+    assessments: Annotated[Path, typer.Argument(help="tumour assessments, .json or .csv (see examples/recist/)")],
+    confirm: Annotated[
+        bool, typer.Option("--confirm/--no-confirm", help="best response with confirmation of CR/PR")
+    ] = True,
+    min_sd_weeks: Annotated[
+        int, typer.Option("--min-sd-weeks", help="SD counts as best response from this many weeks after the start")
+    ] = 6,
+    confirmation_weeks: Annotated[
+        int, typer.Option("--confirmation-weeks", help="minimum interval to confirm CR/PR")
+    ] = 4,
+    fmt: Annotated[DataFormat, typer.Option("--format", "-f", help="table or json")] = DataFormat.table,
+    output: Output = None,
+) -> None:
+    """RECIST 1.1 per visit and best overall response, with and without confirmation."""
+
+    from trialdesk.errors import TrialdeskError
+    from trialdesk.recist import assess_subjects, load_recist_file, render_table
+
+    try:
+        results = assess_subjects(
+            load_recist_file(assessments),
+            min_sd_days=7 * min_sd_weeks,
+            confirm=confirm,
+            confirmation_days=7 * confirmation_weeks,
+        )
+    except TrialdeskError as exc:
+        _fail(str(exc))
+    if fmt is DataFormat.json:
+        _write(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False, default=str), output)
+        return
+    _console(output).print(render_table(results, confirm=confirm))
+
+
+@app.command("ctcae")
+def ctcae_command(
+    labs: Annotated[Path, typer.Argument(help="lab values, .json or .csv (see examples/ctcae/)")],
+    fmt: Annotated[DataFormat, typer.Option("--format", "-f", help="table or json")] = DataFormat.table,
+    output: Output = None,
+) -> None:
+    """CTCAE v5.0 grades of laboratory values, with the band that decided each."""
+
+    from trialdesk.ctcae import grade_labs, load_ctcae_criteria, load_lab_file, render_table
+    from trialdesk.errors import TrialdeskError
+
+    try:
+        knowledge = _knowledge()
+        results = grade_labs(load_lab_file(labs), knowledge, load_ctcae_criteria(knowledge))
+    except TrialdeskError as exc:
+        _fail(str(exc))
+    if fmt is DataFormat.json:
+        _write(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False, default=str), output)
+        return
+    _console(output).print(render_table(results))
+
+
 class Vocabulary(StrEnum):
     drugs = "drugs"
     vaccines = "vaccines"
@@ -337,6 +404,22 @@ def schema_patient() -> None:
     from trialdesk.patient.record import Patient
 
     _write(json.dumps(Patient.model_json_schema(), indent=2, ensure_ascii=False), None)
+
+
+@schema_app.command("recist")
+def schema_recist() -> None:
+    """The JSON Schema of a tumour assessments file for `trialdesk recist`."""
+    from trialdesk.recist import recist_input_schema
+
+    _write(json.dumps(recist_input_schema(), indent=2, ensure_ascii=False), None)
+
+
+@schema_app.command("labs")
+def schema_labs() -> None:
+    """The JSON Schema of a lab file for `trialdesk ctcae`."""
+    from trialdesk.ctcae import lab_file_json_schema
+
+    _write(json.dumps(lab_file_json_schema(), indent=2, ensure_ascii=False), None)
 
 
 def main() -> None:

@@ -71,3 +71,34 @@ class RuleSyntaxError(ProtocolError):
 
 class ScreeningError(TrialdeskError):
     """A screening was asked for something impossible (e.g. first dose before the as-of date)."""
+
+
+class RecistError(TrialdeskError):
+    """RECIST 1.1 input or lesion selection is wrong; the message names the subject, the
+    visit and the field."""
+
+
+class CtcaeError(TrialdeskError):
+    """A laboratory value cannot be graded by CTCAE v5.0 as given.
+
+    `row` is the 1-based row of the lab file (None for a single value) and `field` the input
+    field that is missing or wrong (e.g. ``reference_high``), so the message says where to look.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, row: int | None = None, fix: str | None = None):
+        self.field = field
+        self.row = row
+        where = ", ".join(part for part in (f"row {row}" if row is not None else "", field or "") if part)
+        super().__init__(f"{where}: {message}" if where else message, fix=fix)
+
+
+class DesignError(TrialdeskError):
+    """A phase 2 design was asked for with impossible inputs, or none exists within the bounds.
+
+    `argument` names the offending argument (``p0``, ``alpha``, ``n_max``, ...) so the CLI can
+    point at the option to change.
+    """
+
+    def __init__(self, message: str, *, argument: str | None = None, fix: str | None = None):
+        self.argument = argument
+        super().__init__(f"{argument}: {message}" if argument else message, fix=fix)
