@@ -167,7 +167,8 @@ def test_ctcae_bad_file_exits_two(tmp_path: Path) -> None:
     bad = tmp_path / "labs.json"
     bad.write_text("[{}]", encoding="utf-8")
     result = runner.invoke(app, ["ctcae", str(bad)])
-    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
 
 
 def test_recist_command_gives_best_overall_response() -> None:
