@@ -30,6 +30,30 @@ class RecordError(TrialdeskError):
         super().__init__(f"{path}: {message}", fix=fix)
 
 
+# How to fix a field that fails validation, by pydantic's error type: shared by every
+# input format (patient records, tumour assessments, lab files).
+_VALIDATION_FIXES = {
+    "missing": "add the field",
+    "extra_forbidden": "remove the field or correct its spelling",
+    "date_from_datetime_parsing": "write the date as YYYY-MM-DD",
+    "date_parsing": "write the date as YYYY-MM-DD",
+    "literal_error": "use one of the permitted values",
+    "greater_than_equal": "the value cannot be below the minimum",
+    "less_than_equal": "the value cannot be above the maximum",
+    "greater_than": "the value must be positive",
+}
+
+
+def validation_fix(error_type: str, reference: str, specific: dict[str, str] | None = None) -> str:
+    """The fix for a validation error of `error_type`, pointing to `reference` (where the
+    permitted fields and values are written down)."""
+    if specific and error_type in specific:
+        return specific[error_type]
+    if error_type in _VALIDATION_FIXES:
+        return f"{_VALIDATION_FIXES[error_type]} (see {reference})"
+    return f"correct the value (see {reference})"
+
+
 class UnknownCodeError(TrialdeskError):
     """A code (lab, drug, histology, site, ...) is not in the knowledge base."""
 

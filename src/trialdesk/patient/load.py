@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from trialdesk.errors import RecordError
+from trialdesk.errors import RecordError, validation_fix
 from trialdesk.patient.record import Patient
 
 
@@ -22,16 +22,7 @@ def json_path(loc: tuple[int | str, ...]) -> str:
 
 
 def _hint(error_type: str) -> str:
-    return {
-        "missing": "add the field",
-        "extra_forbidden": "remove the field or correct its spelling (see `trialdesk schema patient`)",
-        "date_from_datetime_parsing": "write the date as YYYY-MM-DD",
-        "date_parsing": "write the date as YYYY-MM-DD",
-        "literal_error": "use one of the permitted values (see `trialdesk schema patient`)",
-        "greater_than_equal": "the value cannot be below the minimum",
-        "less_than_equal": "the value cannot be above the maximum",
-        "greater_than": "the value must be positive",
-    }.get(error_type, "correct the value (see `trialdesk schema patient`)")
+    return validation_fix(error_type, "`trialdesk schema patient`")
 
 
 def patient_from_data(data: Any, *, source: str = "record") -> Patient:

@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from trialdesk.errors import RecistError
+from trialdesk.errors import RecistError, validation_fix
 from trialdesk.recist.record import RecistInput, check_subject_record
 
 CSV_COLUMNS = (
@@ -56,15 +56,11 @@ def recist_input_schema() -> dict[str, Any]:
 
 
 def _hint(error_type: str) -> str:
-    return {
-        "missing": "add the field",
-        "extra_forbidden": "remove the field or correct its spelling (see examples/recist/assessments.json)",
-        "date_from_datetime_parsing": "write the date as YYYY-MM-DD",
-        "date_parsing": "write the date as YYYY-MM-DD",
-        "literal_error": "use one of the permitted values",
+    specific = {
         "greater_than_equal": "a diameter cannot be negative",
         "decimal_parsing": "write a number in mm, or leave it empty (null) when not assessed",
-    }.get(error_type, "correct the value (see examples/recist/assessments.json)")
+    }
+    return validation_fix(error_type, "examples/recist/assessments.json", specific)
 
 
 def _place(data: Any, loc: Loc) -> str:
