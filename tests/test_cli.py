@@ -175,3 +175,18 @@ def test_recist_command_gives_best_overall_response() -> None:
     result = runner.invoke(app, ["recist", str(ROOT / "examples" / "recist" / "assessments.json"), "-f", "json"])
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.stdout)) >= 3
+
+
+def test_design_simon_prints_the_published_designs() -> None:
+    # Simon, Control Clin Trials 1989;10:1-10, table for alpha 0.05, beta 0.20: p0 0.10, p1 0.30,
+    # optimal 1/10 then 5/29 (EN0 15.0)
+    result = runner.invoke(app, ["design", "simon", "--p0", "0.10", "--p1", "0.30", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    optimal = json.loads(result.stdout)["simon"]["optimal"]
+    assert (optimal["r1"], optimal["n1"], optimal["r"], optimal["n"]) == (1, 10, 5, 29)
+
+
+def test_design_bad_rates_exit_two() -> None:
+    result = runner.invoke(app, ["design", "simon", "--p0", "0.4", "--p1", "0.3"])
+    assert result.exit_code == 2
+    assert "p1" in result.output or "p0" in result.output

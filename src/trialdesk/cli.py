@@ -33,6 +33,8 @@ protocol_app = typer.Typer(no_args_is_help=True, help="List, show and validate c
 schema_app = typer.Typer(no_args_is_help=True, help="Print published JSON Schemas.")
 app.add_typer(protocol_app, name="protocol")
 app.add_typer(schema_app, name="schema")
+design_app = typer.Typer(no_args_is_help=True, help="Single-arm phase 2 designs: Simon two-stage, A'Hern single-stage.")
+app.add_typer(design_app, name="design")
 
 
 class Format(StrEnum):
@@ -345,6 +347,71 @@ def ctcae_command(
         _write(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False, default=str), output)
         return
     _console(output).print(render_table(results))
+
+
+P0 = Annotated[float, typer.Option("--p0", help="response rate of no interest (H0)")]
+P1 = Annotated[float, typer.Option("--p1", help="response rate worth pursuing (H1)")]
+Alpha = Annotated[float, typer.Option("--alpha", help="one-sided type I error")]
+Power = Annotated[float, typer.Option("--power", help="power at p1")]
+
+
+@design_app.command("simon")
+def design_simon(
+    p0: P0,
+    p1: P1,
+    alpha: Alpha = 0.05,
+    power: Power = 0.80,
+    target: Annotated[int, typer.Option("--target", help="an enrolment target to check designs against")] = 35,
+    fmt: Annotated[DataFormat, typer.Option("--format", "-f", help="table or json")] = DataFormat.table,
+) -> None:
+    """Optimal and minimax Simon two-stage designs, the A'Hern single-stage design, and the
+    designs consistent with an enrolment target (NCT07077564 targets 35)."""
+    from trialdesk.design import ahern_single_stage, consistent_designs, render_design, simon_two_stage
+    from trialdesk.errors import TrialdeskError
+
+    try:
+        results = [
+            simon_two_stage(p0, p1, alpha, power),
+            ahern_single_stage(p0, p1, alpha, power),
+            consistent_designs(target, alpha, power),
+        ]
+    except TrialdeskError as exc:
+        _fail(str(exc))
+    if fmt is DataFormat.json:
+        keys = ("simon", "single_stage", "consistent_with_target")
+        _write(json.dumps(dict(zip(keys, (r.to_dict() for r in results), strict=True)), indent=2, default=str), None)
+        return
+    console = _console(None)
+    for result in results:
+        console.print(render_design(result))
+
+
+@design_app.command("interim")
+def design_interim(
+    p0: P0,
+    p1: P1,
+    responses: Annotated[int, typer.Option("--responses", help="responses so far")],
+    evaluated: Annotated[int, typer.Option("--evaluated", help="patients evaluable for response so far")],
+    alpha: Alpha = 0.05,
+    power: Power = 0.80,
+    which: Annotated[str, typer.Option("--design", help="optimal or minimax")] = "optimal",
+    fmt: Annotated[DataFormat, typer.Option("--format", "-f", help="table or json")] = DataFormat.table,
+) -> None:
+    """Continue or stop a running Simon two-stage trial, given the responses so far."""
+    from trialdesk.design import interim_decision, render_design, simon_two_stage
+    from trialdesk.errors import TrialdeskError
+
+    if which not in ("optimal", "minimax"):
+        _fail(f"--design {which!r}\n  fix: optimal or minimax")
+    try:
+        design = getattr(simon_two_stage(p0, p1, alpha, power), which)
+        decision = interim_decision(design, responses, evaluated)
+    except TrialdeskError as exc:
+        _fail(str(exc))
+    if fmt is DataFormat.json:
+        _write(json.dumps(decision.to_dict(), indent=2, default=str), None)
+        return
+    _console(None).print(render_design(decision))
 
 
 class Vocabulary(StrEnum):

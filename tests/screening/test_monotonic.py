@@ -15,10 +15,11 @@ from typing import Any
 
 import jsonpatch
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import screen_data
+from trialdesk.errors import RecordError
 from trialdesk.knowledge.base import Knowledge
 from trialdesk.patient import record as model
 from trialdesk.protocol.load import LoadedProtocol
@@ -110,6 +111,12 @@ def test_removing_a_fact_never_turns_a_fail_or_unknown_into_pass(
         if not ops:
             break
         _apply(changed, data.draw(st.sampled_from(ops)))
-    after = {c.id: c.verdict for c in screen_data(changed, protocol, knowledge).criteria}
+    try:
+        after = {c.id: c.verdict for c in screen_data(changed, protocol, knowledge).criteria}
+    except RecordError:
+        assume(
+            False
+        )  # a removal that leaves an invalid record (an adverse event with neither grade nor lab) is refused, not screened
+        return
     turned = {cid: (before[cid], after[cid]) for cid in before if before[cid] != "pass" and after[cid] == "pass"}
     assert not turned

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 from scipy.stats import binom
 
 from trialdesk.design.checks import check_count, check_probability, check_response_rates
 from trialdesk.errors import DesignError
 
-DesignKind = Literal["optimal", "minimax"]
+DesignKind = Literal["optimal", "minimax", "specified"]
 
 # The largest n_max the search accepts: n ≤ 200 stays within a few seconds and ~100 MB.
 N_MAX_LIMIT = 200
@@ -162,13 +163,20 @@ def _rejection_probability(r1: int, n1: int, r: int, n: int, p: float) -> float:
     return float(np.sum(binom.pmf(x1, n1, p) * binom.sf(r - x1, n - n1, p)))
 
 
-def _reject_table(t: _Tables, n: int, n1: IntArray, r_top: int) -> FloatArray:
-    """P(X1 > r1 and X1 + X2 > r) for each n1 in `n1`, r1 in 0..n-2 and r in 0..r_top."""
-    x1 = np.arange(n)
-    shift = np.arange(r_top + 1)[None, :] - x1[:, None] + t.offset
-    terms = t.pmf[n1][:, :n, None] * t.sf[(n - n1)[:, None, None], shift[None, :, :]]
-    tail = np.cumsum(terms[:, ::-1, :], axis=1)[:, ::-1, :]  # tail[:, j, :] sums x1 ≥ j
-    return tail[:, 1:, :]
+def _reject_table(t: _Tables, n: int, n1: IntArray, r1_top: int, r_low: int, r_top: int) -> FloatArray:
+    """P(X1 > r1 and X1 + X2 > r) for each n1 in `n1`, r1 in 0..r1_top and r in r_low..r_top.
+
+    Computed as P(X1 + X2 > r) − Σ_{x1 ≤ r1} P(X1 = x1)·P(X2 > r − x1): X1 + X2 is binomial
+    in n, so only the first r1_top + 1 first-stage counts are summed.
+    """
+    x1 = np.arange(r1_top + 1)
+    width = r_top - r_low + 1
+    # windows[m, s, j] = sf[m, s + j]; the row of P(X2 > r − x1) for r = r_low.. starts at offset + r_low − x1
+    windows = sliding_window_view(t.sf, width, axis=1)
+    stage2 = windows[(n - n1)[:, None], (t.offset + r_low - x1)[None, :]]
+    head = np.cumsum(t.pmf[n1[:, None], x1[None, :]][:, :, None] * stage2, axis=1)
+    total = t.sf[n, t.offset + r_low : t.offset + r_top + 1]
+    return total[None, None, :] - head
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,20 +192,28 @@ class _Candidate:
 
 
 def _best_of_block(
-    t0: _Tables, t1: _Tables, n: int, n1: IntArray, r_top: int, alpha: float, power: float
+    t0: _Tables, t1: _Tables, n: int, n1: IntArray, r1_max: IntArray, r_top: int, alpha: float, power: float
 ) -> _Candidate | None:
     """The feasible design with the smallest EN(p0) among these first-stage sizes, if any."""
-    power_table = _reject_table(t1, n, n1, r_top)
+    r1_top = int(r1_max.max())
+    # Power ≥ P(X > r | p1) − P(X1 ≤ r1 | p1), so every r up to the largest r with
+    # P(X > r | p1) ≥ power + max P(X1 ≤ r1 | p1) keeps the power: start the r window there
+    # (one lower, against rounding), since only the largest r that keeps the power matters.
+    worst_head = float(t1.cdf[n1, r1_max].max())
+    surely = np.flatnonzero(t1.sf[n, t1.offset : t1.offset + r_top + 1] >= power + worst_head)
+    r_low = max(int(surely[-1]) - 1, 0) if surely.size else 0
+    power_table = _reject_table(t1, n, n1, r1_top, r_low, r_top)
     meets = power_table >= power
     # Power falls as r rises, so for each (n1, r1) the largest r that keeps it is the one
     # with the smallest alpha; EN(p0) does not depend on r.
-    r_star = np.where(meets.any(axis=2), r_top - np.argmax(meets[:, :, ::-1], axis=2), -1)
-    r1 = np.arange(n - 1)[None, :]
-    feasible = (r_star > r1) & (r1 < n1[:, None])
+    last = r_top - np.argmax(meets[:, :, ::-1], axis=2)
+    r_star = np.where(meets[:, :, 0], last, -1)
+    r1 = np.arange(r1_top + 1)[None, :]
+    feasible = (r_star > r1) & (r1 <= r1_max[:, None])
     if not feasible.any():
         return None
-    alpha_table = _reject_table(t0, n, n1, r_top)
-    pick = np.maximum(r_star, 0)[:, :, None]
+    alpha_table = _reject_table(t0, n, n1, r1_top, r_low, r_top)
+    pick = np.maximum(r_star - r_low, 0)[:, :, None]
     alpha_at = np.take_along_axis(alpha_table, pick, axis=2)[:, :, 0]
     feasible &= alpha_at <= alpha
     if not feasible.any():
@@ -219,20 +235,28 @@ def _best_of_block(
 
 def _best_of_size(t0: _Tables, t1: _Tables, n: int, alpha: float, power: float) -> _Candidate | None:
     """The feasible design of total size n with the smallest EN(p0), if any."""
-    # The two-stage rejection region lies inside {X > r}, so its power is at most the
-    # single-stage P(X > r | n, p1): r cannot exceed the largest r that reaches the power.
-    single_stage = t1.sf[n, t1.offset : t1.offset + n]
-    reachable = np.flatnonzero(single_stage >= power)
-    if reachable.size == 0 or n < 2:
+    # The two-stage rejection region lies inside {X > r} and inside {X1 > r1}, so its power
+    # is at most P(X > r | n, p1) and at most P(X1 > r1 | n1, p1): r and r1 cannot exceed
+    # the largest values whose single-stage power still reaches `power`.
+    reachable = np.flatnonzero(t1.sf[n, t1.offset : t1.offset + n] >= power)
+    if reachable.size == 0:
         return None
     r_top = int(reachable[-1])
-    block = max(1, _BLOCK_CELLS // (n * (r_top + 1)))
+    n1_all = np.arange(1, n)
+    stage1_power = t1.sf[n1_all, t1.offset : t1.offset + n] >= power
+    r1_max_all = np.where(stage1_power.any(axis=1), n - 1 - np.argmax(stage1_power[:, ::-1], axis=1), -1)
+    keep = r1_max_all >= 0
+    n1_all, r1_max_all = n1_all[keep], r1_max_all[keep]
     best: _Candidate | None = None
-    for start in range(1, n, block):
-        n1 = np.arange(start, min(start + block, n))
-        found = _best_of_block(t0, t1, n, n1, r_top, alpha, power)
+    start = 0
+    while start < n1_all.size:
+        stop = start + 1
+        while stop < n1_all.size and (stop + 1 - start) * (r1_max_all[stop] + 1) * (r_top + 1) <= _BLOCK_CELLS:
+            stop += 1
+        found = _best_of_block(t0, t1, n, n1_all[start:stop], r1_max_all[start:stop], r_top, alpha, power)
         if found is not None and (best is None or found.expected_n_p0 < best.expected_n_p0):
             best = found
+        start = stop
     return best
 
 
@@ -252,7 +276,40 @@ def _design(kind: DesignKind, p0: float, p1: float, c: _Candidate) -> SimonDesig
     )
 
 
-def simon_two_stage(p0: float, p1: float, alpha: float = 0.05, power: float = 0.80, *, n_max: int = 100) -> SimonDesigns:
+def simon_design(r1: int, n1: int, r: int, n: int, *, p0: float, p1: float) -> SimonDesign:
+    """A two-stage design given by its rule (e.g. from a protocol), with its exact characteristics.
+
+    Stop after n1 patients if ≤ r1 respond; reject H0 if > r of n respond (Simon 1989).
+    Requires 1 ≤ n1 < n, 0 ≤ r1 < n1 and r1 < r < n; PET, EN, alpha and power are computed
+    at p0 and p1.
+
+    >>> simon_design(1, 10, 5, 29, p0=0.10, p1=0.30).pet_p0 > 0.73
+    True
+    """
+    p0, p1 = check_response_rates(p0, p1)
+    n = check_count("n", n, minimum=2)
+    n1 = check_count("n1", n1, minimum=1, maximum=n - 1)
+    r1 = check_count("r1", r1, minimum=0, maximum=n1 - 1)
+    r = check_count("r", r, minimum=r1 + 1, maximum=n - 1)
+    pet = float(binom.cdf(r1, n1, p0))
+    return SimonDesign(
+        kind="specified",
+        p0=p0,
+        p1=p1,
+        r1=r1,
+        n1=n1,
+        r=r,
+        n=n,
+        expected_n_p0=n1 + (1.0 - pet) * (n - n1),
+        pet_p0=pet,
+        actual_alpha=_rejection_probability(r1, n1, r, n, p0),
+        actual_power=_rejection_probability(r1, n1, r, n, p1),
+    )
+
+
+def simon_two_stage(
+    p0: float, p1: float, alpha: float = 0.05, power: float = 0.80, *, n_max: int = 100
+) -> SimonDesigns:
     """Simon's optimal and minimax two-stage designs (Simon R. Control Clin Trials 1989;10:1–10).
 
     The rule, as in the paper:
@@ -265,10 +322,12 @@ def simon_two_stage(p0: float, p1: float, alpha: float = 0.05, power: float = 0.
       5. Minimax: the smallest n meeting 3; among those, the smallest EN(p0).
 
     The search is exhaustive over n ≤ n_max, 1 ≤ n1 < n, 0 ≤ r1 < n1 and r1 < r < n, with
-    two exact prunings: r never exceeds the largest r whose single-stage power
-    P(X > r | n, p1) reaches `power` (the two-stage region is inside {X > r}); and for each
-    (n, n1, r1) only the largest r that keeps the power is checked against alpha (a larger
-    r can only lower alpha, and EN(p0) does not depend on r).
+    exact prunings only: the two-stage rejection region lies inside {X > r} and inside
+    {X1 > r1}, so r and r1 never exceed the largest values whose single-stage power
+    (P(X > r | n, p1), P(X1 > r1 | n1, p1)) still reaches `power`; and for each (n, n1, r1)
+    only the largest r that keeps the power is checked against alpha (a larger r can only
+    lower alpha, and EN(p0) does not depend on r). The binomial tables are computed once
+    with scipy.stats.binom and every (n1, r1, r) of a given n is evaluated as one array.
 
     Args:
         p0: response rate at which the treatment is not worth pursuing, 0 < p0 < p1.

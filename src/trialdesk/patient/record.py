@@ -227,13 +227,25 @@ class Condition(Fact):
 
 
 class AdverseEvent(Fact):
-    """An adverse event of prior anti-cancer therapy."""
+    """An adverse event of prior anti-cancer therapy.
+
+    Give its CTCAE v5.0 `grade`, or, for a laboratory toxicity, the `lab` value that shows
+    it (with the lab's reference range): the screening grades it by CTCAE v5.0 and records
+    how in `graded_by`."""
 
     term: str
-    grade: int = Field(ge=1, le=5, description="CTCAE v5.0 grade")
+    grade: int | None = Field(default=None, ge=0, le=5, description="CTCAE v5.0 grade")
+    lab: Observation | None = Field(default=None, description="the lab value to grade by CTCAE v5.0")
+    graded_by: str | None = Field(default=None, description="set by trialdesk: how the grade was derived")
     onset: date | None = None
     resolved_on: date | None = None
     resolved: bool | None = None
+
+    @model_validator(mode="after")
+    def _grade_or_lab(self) -> AdverseEvent:
+        if self.grade is None and self.lab is None:
+            raise ValueError("an adverse event needs its CTCAE grade or the lab value to grade")
+        return self
 
 
 class Vaccination(Fact):
@@ -303,6 +315,9 @@ class Attestation(Fact):
     by: str
     role: Literal["patient", "investigator", "coordinator", "navigator"] | None = None
     on: date
+
+
+AdverseEvent.model_rebuild()
 
 
 class Patient(Fact):

@@ -10,12 +10,13 @@ reads it, reported with its path (new agents appear faster than any list).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from trialdesk.errors import RecordError, UnitError
+from trialdesk.errors import RecordError, TrialdeskError, UnitError
 from trialdesk.knowledge.base import Knowledge
 from trialdesk.knowledge.entries import Drug, Lab
 from trialdesk.patient.record import Observation, Patient
@@ -104,8 +105,7 @@ def _check_codes(patient: Patient, knowledge: Knowledge) -> None:
         need(knowledge.attestations, att.topic, f"$.attestations[{i}].topic", "attestation")
 
 
-def _observation_view(obs: Observation, index: int, knowledge: Knowledge) -> ObservationView:
-    path = f"$.observations[{index}]"
+def _observation_view(obs: Observation, path: str, knowledge: Knowledge) -> ObservationView:
     lab = knowledge.lab(obs.code, where=f"{path}.code")
     value = None
     if obs.result is not None and lab.results and obs.result not in lab.results:
@@ -160,13 +160,41 @@ def _future_dates(data: Any, as_of: date, path: str = "$") -> None:
         )
 
 
-def build_view(patient: Patient, knowledge: Knowledge, as_of: date) -> PatientView:
+# Grades a laboratory adverse event: (the lab value, the AE term) -> (grade, how), or None
+# when no CTCAE term reads that lab.
+LabGrader = Callable[[Observation, str], "tuple[int, str] | None"]
+
+
+def _graded_adverse_events(patient: Patient, knowledge: Knowledge, grade_lab: LabGrader | None) -> Patient:
+    """The record with each lab-documented adverse event graded (CTCAE v5.0); without a
+    grader, or when no term reads the lab, the grade stays unknown."""
+    items = patient.adverse_events.items
+    if grade_lab is None or all(ae.grade is not None or ae.lab is None for ae in items):
+        return patient
+    graded = []
+    for i, ae in enumerate(items):
+        if ae.grade is None and ae.lab is not None:
+            path = f"$.adverse_events.items[{i}].lab"
+            _observation_view(ae.lab, path, knowledge)  # the same checks as any observation
+            try:
+                found = grade_lab(ae.lab, ae.term)
+            except TrialdeskError as exc:
+                raise RecordError(path, f"cannot grade by CTCAE v5.0: {exc.message}", fix=exc.fix) from None
+            if found is not None:
+                ae = ae.model_copy(update={"grade": found[0], "graded_by": found[1]})
+        graded.append(ae)
+    section = patient.adverse_events.model_copy(update={"items": tuple(graded)})
+    return patient.model_copy(update={"adverse_events": section})
+
+
+def build_view(patient: Patient, knowledge: Knowledge, as_of: date, grade_lab: LabGrader | None = None) -> PatientView:
     """Check a record against the knowledge base and the as-of date, and index it."""
     _check_codes(patient, knowledge)
     _future_dates(patient.model_dump(), as_of)
+    patient = _graded_adverse_events(patient, knowledge, grade_lab)
     grouped: dict[str, list[ObservationView]] = defaultdict(list)
     for i, obs in enumerate(patient.observations):
-        view = _observation_view(obs, i, knowledge)
+        view = _observation_view(obs, f"$.observations[{i}]", knowledge)
         grouped[view.lab.code].append(view)
     ordered = {code: tuple(sorted(views, key=lambda v: v.date, reverse=True)) for code, views in grouped.items()}
     names = [a for line in patient.therapies.items for a in line.agents] + [m.agent for m in patient.medications.items]

@@ -14,6 +14,7 @@ from trialdesk.patient.load import load_patient
 from trialdesk.patient.view import build_view
 from trialdesk.screening.result import ScreeningResult
 from trialdesk.screening.screen import Screener, match
+from trialdesk.screening.toxicity import ctcae_lab_grader
 
 RECORD_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -52,9 +53,10 @@ def screen_files(
 ) -> Iterator[PatientOutcome]:
     """Screen each file against each screener; `ordered` sorts a patient's trials as
     `match` does (eligible, undetermined by open items, ineligible)."""
+    grade_lab = ctcae_lab_grader(knowledge)
     for path in files:
         try:
-            view = build_view(load_patient(path), knowledge, as_of)
+            view = build_view(load_patient(path), knowledge, as_of, grade_lab)
             if ordered:
                 results = tuple(match(view, screeners, as_of, first_dose))
             else:
