@@ -366,11 +366,19 @@ def design_simon(
 ) -> None:
     """Optimal and minimax Simon two-stage designs, the A'Hern single-stage design, and the
     designs consistent with an enrolment target (NCT07077564 targets 35)."""
-    from trialdesk.design import ahern_single_stage, consistent_designs, render_design, simon_two_stage
+    from trialdesk.design import (
+        ConsistentDesigns,
+        SimonDesigns,
+        SingleStageDesign,
+        ahern_single_stage,
+        consistent_designs,
+        render_design,
+        simon_two_stage,
+    )
     from trialdesk.errors import TrialdeskError
 
     try:
-        results = [
+        results: list[SimonDesigns | SingleStageDesign | ConsistentDesigns] = [
             simon_two_stage(p0, p1, alpha, power),
             ahern_single_stage(p0, p1, alpha, power),
             consistent_designs(target, alpha, power),
