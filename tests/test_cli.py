@@ -190,3 +190,20 @@ def test_design_bad_rates_exit_two() -> None:
     result = runner.invoke(app, ["design", "simon", "--p0", "0.4", "--p1", "0.3"])
     assert result.exit_code == 2
     assert "p1" in result.output or "p0" in result.output
+
+
+def test_analyse_reports_orr_with_its_exact_interval() -> None:
+    result = runner.invoke(
+        app,
+        ["analyse", str(ROOT / "examples" / "analysis" / "NCT07077564.json"), "--cutoff", "2027-06-30", "-f", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    orr = json.loads(result.stdout)["orr"]
+    # Clopper-Pearson interval recomputed independently from beta quantiles (R binom.test convention)
+    from scipy.stats import beta
+
+    k, n = orr["count"], orr["n"]
+    low = 0.0 if k == 0 else beta.ppf(0.025, k, n - k + 1)
+    high = 1.0 if k == n else beta.ppf(0.975, k + 1, n - k)
+    assert abs(orr["ci_lower"] - low) < 1e-9
+    assert abs(orr["ci_upper"] - high) < 1e-9

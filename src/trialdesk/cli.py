@@ -349,6 +349,44 @@ def ctcae_command(
     _console(output).print(render_table(results))
 
 
+class CiType(StrEnum):
+    log = "log"
+    log_log = "log-log"
+
+
+@app.command("analyse")
+def analyse_command(
+    dataset: Annotated[Path, typer.Argument(help="trial dataset, .json or .csv (see examples/analysis/)")],
+    cutoff: Annotated[str, typer.Option("--cutoff", help="data cut-off date, YYYY-MM-DD: nothing after it is seen")],
+    trial: Annotated[str | None, typer.Option("--trial", "-t", help="trial id (required for CSV)")] = None,
+    ci: Annotated[
+        CiType, typer.Option("--ci", help="Kaplan-Meier interval: log (R survival) or log-log (lifelines)")
+    ] = CiType.log_log,
+    wilson: Annotated[bool, typer.Option("--wilson", help="Wilson intervals for ORR/DCR instead of exact")] = False,
+    confirm: Annotated[bool, typer.Option("--confirm/--no-confirm", help="ORR with confirmation of CR/PR")] = True,
+    fmt: Annotated[DataFormat, typer.Option("--format", "-f", help="table or json")] = DataFormat.table,
+    output: Output = None,
+) -> None:
+    """ORR and DCR with exact intervals, PFS, OS and DOR by Kaplan-Meier, follow-up, at a data cut-off."""
+    from trialdesk.analysis import analyse_trial_file
+    from trialdesk.errors import TrialdeskError
+
+    day = _date(cutoff, "--cutoff")
+    assert day is not None
+    try:
+        analysis = analyse_trial_file(
+            dataset,
+            cutoff=day,
+            trial_id=trial,
+            ci_type=ci.value,
+            proportion_ci="wilson" if wilson else "exact",
+            confirm=confirm,
+        )
+    except TrialdeskError as exc:
+        _fail(str(exc))
+    _write(analysis.to_json() if fmt is DataFormat.json else str(analysis), output)
+
+
 P0 = Annotated[float, typer.Option("--p0", help="response rate of no interest (H0)")]
 P1 = Annotated[float, typer.Option("--p1", help="response rate worth pursuing (H1)")]
 Alpha = Annotated[float, typer.Option("--alpha", help="one-sided type I error")]

@@ -126,3 +126,8 @@ class DesignError(TrialdeskError):
     def __init__(self, message: str, *, argument: str | None = None, fix: str | None = None):
         self.argument = argument
         super().__init__(f"{argument}: {message}" if argument else message, fix=fix)
+
+
+class AnalysisError(TrialdeskError):
+    """A trial dataset or an endpoint analysis request is wrong; the message names the
+    subject and the field, or the argument, to correct."""

@@ -1,0 +1,228 @@
+"""The trial dataset the endpoint analyses read: one record per enrolled subject.
+
+JSON follows `TrialDataset` (`trial_dataset_schema()` gives its JSON Schema):
+
+    {"trial_id": "NCT07077564",
+     "subjects": [{"subject_id": "001", "enrolment_date": "2026-01-05",
+                   "first_dose_date": "2026-01-07", "last_dose_date": "2026-06-30",
+                   "assessments": [{"date": "2026-03-02", "response": "PR"}],
+                   "death_date": null, "last_known_alive_date": "2026-09-01",
+                   "end_of_treatment_date": "2026-07-02", "end_of_treatment_reason": "progression",
+                   "subsequent_therapy_date": null}]}
+
+`assessments` are the RECIST 1.1 time-point (overall) responses after baseline: CR, PR,
+SD, PD or NE (§4.4.1, Table 1), one per assessment date.
+
+CSV has one row per assessment (subject columns repeated on each row; a subject without
+any assessment has one row with `assessment_date` and `response` empty), header:
+
+    subject_id,enrolment_date,first_dose_date,last_dose_date,death_date,last_known_alive_date,
+    end_of_treatment_date,end_of_treatment_reason,subsequent_therapy_date,assessment_date,response
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from trialdesk.errors import AnalysisError, validation_fix
+
+TimePointCategory = Literal["CR", "PR", "SD", "PD", "NE"]
+SUBJECT_COLUMNS = (
+    "subject_id",
+    "enrolment_date",
+    "first_dose_date",
+    "last_dose_date",
+    "death_date",
+    "last_known_alive_date",
+    "end_of_treatment_date",
+    "end_of_treatment_reason",
+    "subsequent_therapy_date",
+)
+CSV_COLUMNS = (*SUBJECT_COLUMNS, "assessment_date", "response")
+_REFERENCE = "trialdesk.analysis.dataset and examples/analysis/NCT07077564.json"
+
+
+class TimePointAssessment(BaseModel):
+    """One tumour assessment: its date and the RECIST 1.1 overall time-point response."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    date: dt.date
+    response: TimePointCategory
+
+
+class TrialSubject(BaseModel):
+    """One enrolled subject. Dates are calendar dates; None means not (yet) happened."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    subject_id: str = Field(min_length=1)
+    enrolment_date: dt.date
+    first_dose_date: dt.date | None = None
+    last_dose_date: dt.date | None = None
+    assessments: tuple[TimePointAssessment, ...] = ()
+    death_date: dt.date | None = None
+    last_known_alive_date: dt.date
+    end_of_treatment_date: dt.date | None = None
+    end_of_treatment_reason: str | None = None
+    subsequent_therapy_date: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> TrialSubject:
+        def before(earlier: str, later: str) -> None:
+            a, b = getattr(self, earlier), getattr(self, later)
+            if a is not None and b is not None and b < a:
+                raise ValueError(f"{later} {b.isoformat()} is before {earlier} {a.isoformat()}")
+
+        before("enrolment_date", "first_dose_date")
+        before("first_dose_date", "last_dose_date")
+        before("enrolment_date", "death_date")
+        before("enrolment_date", "last_known_alive_date")
+        before("last_known_alive_date", "death_date")
+        if self.last_dose_date is not None and self.first_dose_date is None:
+            raise ValueError("last_dose_date is given without first_dose_date")
+        dates = [a.date for a in self.assessments]
+        if len(set(dates)) != len(dates):
+            raise ValueError("two assessments share a date: give one time-point response per date")
+        if any(d < self.enrolment_date for d in dates):
+            raise ValueError("an assessment is dated before enrolment_date")
+        return self
+
+    @property
+    def start_date(self) -> dt.date:
+        """The first dose, or enrolment for a subject never dosed."""
+        return self.first_dose_date or self.enrolment_date
+
+
+class TrialDataset(BaseModel):
+    """A trial's subjects, as recorded (before any data cut-off)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    trial_id: str = Field(min_length=1)
+    subjects: tuple[TrialSubject, ...]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> TrialDataset:
+        seen: set[str] = set()
+        for subject in self.subjects:
+            if subject.subject_id in seen:
+                raise ValueError(f"subject_id {subject.subject_id!r} appears twice")
+            seen.add(subject.subject_id)
+        return self
+
+
+def trial_dataset_schema() -> dict[str, Any]:
+    """The JSON Schema of the JSON dataset (pydantic's, from `TrialDataset`)."""
+    return TrialDataset.model_json_schema()
+
+
+def trial_dataset_from_data(data: Any, *, source: str = "input") -> TrialDataset:
+    """Validate parsed JSON into a TrialDataset; the first error names subject and field."""
+    try:
+        return TrialDataset.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise AnalysisError(
+            f"{source}: {_place(data, tuple(first['loc']))}: {first['msg']}",
+            fix=validation_fix(first["type"], _REFERENCE),
+        ) from None
+
+
+def _place(data: Any, loc: tuple[int | str, ...]) -> str:
+    """'subject 007, assessments[2].response' for a pydantic error location."""
+    if len(loc) >= 2 and loc[0] == "subjects" and isinstance(loc[1], int):
+        subjects = data.get("subjects") if isinstance(data, dict) else None
+        item = subjects[loc[1]] if isinstance(subjects, list) and loc[1] < len(subjects) else None
+        name = item.get("subject_id") if isinstance(item, dict) else None
+        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[2:]).lstrip(".")
+        return f"subject {name or f'#{loc[1] + 1}'}" + (f", {field}" if field else "")
+    return ".".join(str(p) for p in loc) or "the file"
+
+
+def trial_dataset_from_csv(text: str, *, trial_id: str, source: str = "input") -> TrialDataset:
+    """Read the CSV form (see the module docstring) into a TrialDataset."""
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise AnalysisError(f"{source}: missing column(s) {', '.join(missing)}", fix=f"use the header {CSV_COLUMNS}")
+    subjects: dict[str, dict[str, Any]] = {}
+    for line, row in enumerate(reader, start=2):
+        sid = (row["subject_id"] or "").strip()
+        if not sid:
+            raise AnalysisError(f"{source} line {line}: subject_id is empty", fix="give every row a subject_id")
+        fields = {c: (row[c] or "").strip() or None for c in SUBJECT_COLUMNS}
+        record = subjects.setdefault(sid, {**fields, "assessments": []})
+        for column in SUBJECT_COLUMNS:
+            if record[column] != fields[column]:
+                raise AnalysisError(
+                    f"{source} line {line}: subject {sid}, {column} {fields[column]!r} differs from "
+                    f"{record[column]!r} on an earlier row",
+                    fix="repeat the same subject values on every row of a subject",
+                )
+        date, response = (row["assessment_date"] or "").strip(), (row["response"] or "").strip()
+        if date or response:
+            record["assessments"].append({"date": date, "response": response})
+    return trial_dataset_from_data({"trial_id": trial_id, "subjects": list(subjects.values())}, source=source)
+
+
+def load_trial_dataset(path: Path, *, trial_id: str | None = None) -> TrialDataset:
+    """Load a dataset from `.json` or `.csv` (CSV needs `trial_id`; for JSON, when given,
+    it must match the file's)."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".csv":
+        if trial_id is None:
+            raise AnalysisError(f"{path}: a CSV dataset needs a trial id", fix="pass trial_id (--trial)")
+        return trial_dataset_from_csv(text, trial_id=trial_id, source=str(path))
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AnalysisError(f"{path}: not JSON ({exc})", fix="write the dataset as JSON or CSV") from None
+    dataset = trial_dataset_from_data(data, source=str(path))
+    if trial_id is not None and dataset.trial_id != trial_id:
+        raise AnalysisError(f"{path}: trial_id is {dataset.trial_id!r}, not {trial_id!r}", fix="check --trial")
+    return dataset
+
+
+def subject_at_cutoff(subject: TrialSubject, cutoff: dt.date) -> TrialSubject | None:
+    """What was known of a subject on the data cut-off date; None if enrolled after it.
+
+    1. Assessments, death, subsequent therapy and end of treatment dated after the
+       cut-off are not seen.
+    2. A first dose after the cut-off is not seen (the subject was not yet treated);
+       a last dose after it means treatment was ongoing: last dose not seen.
+    3. The last known alive date is capped at the cut-off.
+    """
+    if subject.enrolment_date > cutoff:
+        return None
+
+    def seen(value: dt.date | None) -> dt.date | None:
+        return value if value is not None and value <= cutoff else None
+
+    first_dose = seen(subject.first_dose_date)
+    eot = seen(subject.end_of_treatment_date)
+    return subject.model_copy(
+        update={
+            "first_dose_date": first_dose,
+            "last_dose_date": seen(subject.last_dose_date) if first_dose else None,
+            "assessments": tuple(a for a in subject.assessments if a.date <= cutoff),
+            "death_date": seen(subject.death_date),
+            "last_known_alive_date": min(subject.last_known_alive_date, cutoff),
+            "end_of_treatment_date": eot,
+            "end_of_treatment_reason": subject.end_of_treatment_reason if eot else None,
+            "subsequent_therapy_date": seen(subject.subsequent_therapy_date),
+        }
+    )
+
+
+def dataset_at_cutoff(dataset: TrialDataset, cutoff: dt.date) -> TrialDataset:
+    """The dataset as of `cutoff` (see `subject_at_cutoff`); subjects enrolled later dropped."""
+    kept = (subject_at_cutoff(s, cutoff) for s in dataset.subjects)
+    return TrialDataset(trial_id=dataset.trial_id, subjects=tuple(s for s in kept if s is not None))
