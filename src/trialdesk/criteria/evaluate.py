@@ -831,26 +831,25 @@ def _eval_not(node: ast.Not, ctx: Context) -> Outcome:
     return negate(evaluate(node.operand, ctx))
 
 
-def _eval_and(node: ast.And, ctx: Context) -> Outcome:
-    # A false operand decides a conjunction whatever the rest (Kleene): stop there. Its
-    # change date stays a valid earliest date for a change of the whole.
+def _short_circuit(operands: tuple[ast.Expr, ...], ctx: Context, dominant: bool) -> Outcome:
+    # A dominant operand (false in a conjunction, true in a disjunction) decides whatever
+    # the rest (Kleene): stop there. Its change date stays a valid earliest date for a
+    # change of the whole.
     outcomes = []
-    for op in node.operands:
+    for op in operands:
         outcome = evaluate(op, ctx)
-        if outcome.truth is False:
+        if outcome.truth is dominant:
             return outcome
         outcomes.append(outcome)
-    return all_of(outcomes)
+    return any_of(outcomes) if dominant else all_of(outcomes)
+
+
+def _eval_and(node: ast.And, ctx: Context) -> Outcome:
+    return _short_circuit(node.operands, ctx, False)
 
 
 def _eval_or(node: ast.Or, ctx: Context) -> Outcome:
-    outcomes = []
-    for op in node.operands:
-        outcome = evaluate(op, ctx)
-        if outcome.truth is True:
-            return outcome
-        outcomes.append(outcome)
-    return any_of(outcomes)
+    return _short_circuit(node.operands, ctx, True)
 
 
 _EXPR: dict[type, Callable[[Any, Context], Outcome]] = {
