@@ -1,0 +1,724 @@
+"""Compile a rule to SQL: the third walker of the criteria syntax tree.
+
+Each rule becomes a nullable BOOLEAN expression per patient, NULL standing for the
+language's unknown, over the patient-facts schema of `trialdesk.population.facts` (the
+main query ranges over `patients AS p`). SQL's AND, OR and NOT on nullable booleans are
+Kleene's strong three-valued logic, so the connectives map directly; everything SQL would
+otherwise turn into two values is made explicit:
+
+1. a leaf whose datum is missing is NULL by a CASE, never false;
+2. a quantifier counts, per patient, the items that match (2), cannot be decided (1) or
+   do not match (0) in one correlated subquery and reads the maximum: a match makes it
+   true, an undecidable item unknown; no match is false only when the section was
+   reviewed as complete within `review_max_age_days` of the first dose or a documented
+   absence covers every kind of item the condition could match (as `evaluate._denied`),
+   and unknown otherwise;
+3. `latest()` picks, in a CTE, the newest observation in its window (ties by record
+   order) that was not measured within the support window after a transfusion or growth
+   factor; when support cannot be ruled out the pick is unknown, as in `evaluate`.
+
+Expressions are SQLGlot trees; `.sql(dialect=...)` emits DuckDB today and is the only
+place a dialect is named. A construct that cannot be expressed exactly raises
+`CompileError` naming the criterion; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Literal as Lit
+
+from sqlglot import exp
+
+from trialdesk.criteria import ast
+from trialdesk.criteria.evaluate import FRESHNESS_FIELDS, IDENTITY_FIELD, Settings, _identity_filter, _possible
+from trialdesk.errors import TrialdeskError
+from trialdesk.knowledge.base import Knowledge
+from trialdesk.patient.dates import days_before
+from trialdesk.patient.measures import CREATININE_UMOL_PER_MG_DL
+from trialdesk.population.facts import PATIENT_COLUMNS, column_name, item_columns
+
+PATIENT = "p"
+_UNIT_DAYS = {"days": Decimal(1), "weeks": Decimal(7), "months": Decimal("30.4375"), "years": Decimal("365.25")}
+_SCALE = Decimal("1e-12")
+_AGENT_TYPES = {
+    "class": "VARCHAR[]",
+    "target": "VARCHAR[]",
+    "contains": "VARCHAR[]",
+    "is_adc": "BOOLEAN",
+    "payload": "VARCHAR",
+    "cyp3a4": "VARCHAR",
+}
+
+
+class CompileError(TrialdeskError):
+    """A rule uses a construct the SQL compiler cannot express exactly."""
+
+
+@dataclass(frozen=True)
+class Dates:
+    """The as-of and first-dose dates as SQL: literals for one screening date, or the
+    `as_of` / `first_dose` columns of `patients` when each patient has its own."""
+
+    as_of: exp.Expr
+    first_dose: exp.Expr
+
+    @classmethod
+    def literal(cls, as_of: date, first_dose: date) -> Dates:
+        return cls(_date(as_of), _date(first_dose))
+
+    @classmethod
+    def per_patient(cls) -> Dates:
+        return cls(_col("as_of", PATIENT), _col("first_dose", PATIENT))
+
+    def ref(self, name: str) -> exp.Expr:
+        return (self.first_dose if name == "first_dose" else self.as_of).copy()
+
+
+# -- small SQL builders -------------------------------------------------------------------
+def _col(name: str, table: str) -> exp.Column:
+    return exp.column(name, table, quoted=True)
+
+
+def _date(day: date) -> exp.Expr:
+    return exp.cast(exp.Literal.string(day.isoformat()), exp.DataType.build("DATE"))
+
+
+def _str(text: str) -> exp.Literal:
+    return exp.Literal.string(text)
+
+
+def _num(value: Decimal | int | float) -> exp.Expr:
+    return exp.Literal.number(str(value))
+
+
+def _bool(value: bool) -> exp.Boolean:
+    return exp.Boolean(this=value)
+
+
+def _null() -> exp.Null:
+    return exp.Null()
+
+
+def _paren(e: exp.Expr) -> exp.Paren:
+    return exp.Paren(this=e)
+
+
+def _not(e: exp.Expr) -> exp.Not:
+    # parenthesised: SQLGlot prints Not(And(a, b)) as NOT a AND b
+    return exp.Not(this=e if isinstance(e, exp.Paren) else _paren(e))
+
+
+def _case(ifs: list[tuple[exp.Expr, exp.Expr]], default: exp.Expr) -> exp.Case:
+    case = exp.Case()
+    for cond, then in ifs:
+        case = case.when(cond, then)
+    return case.else_(default)
+
+
+def _is_null(e: exp.Expr) -> exp.Expr:
+    return exp.Is(this=e.copy(), expression=_null())
+
+
+def _cmp(left: exp.Expr, op: str, right: exp.Expr) -> exp.Expr:
+    node: type[exp.Binary] = {
+        "<": exp.LT,
+        "<=": exp.LTE,
+        ">": exp.GT,
+        ">=": exp.GTE,
+        "=": exp.EQ,
+        "!=": exp.NEQ,
+    }[op]
+    return node(this=left, expression=right)
+
+
+def _days_ago(ref: exp.Expr, days: exp.Expr) -> exp.Expr:
+    return exp.cast(exp.DateSub(this=ref, expression=days, unit=exp.var("DAY")), exp.DataType.build("DATE"))
+
+
+def _elapsed(day: exp.Expr, ref: exp.Expr) -> exp.Expr:
+    """Whole days from `day` to `ref` (ref − day)."""
+    return exp.DateDiff(this=ref, expression=day, unit=exp.var("DAY"))
+
+
+def _span_start(ref: exp.Expr, span: ast.Span) -> exp.Expr:
+    """ref − span, with calendar months clipped to the month's end (`dates.add_months`)."""
+    if span.unit in ("months", "years"):
+        months = span.amount * (12 if span.unit == "years" else 1)
+        return exp.cast(
+            exp.DateSub(this=ref, expression=_num(months), unit=exp.var("MONTH")), exp.DataType.build("DATE")
+        )
+    return _days_ago(ref, _num(days_before(date(2000, 1, 1), span.amount, span.unit)))
+
+
+def _span_days(ref: exp.Expr, span: ast.Span) -> exp.Expr:
+    """`dates.days_before(ref, amount, unit)` as SQL."""
+    if span.unit in ("months", "years"):
+        return _elapsed(_span_start(ref.copy(), span), ref.copy())
+    return _num(days_before(date(2000, 1, 1), span.amount, span.unit))
+
+
+def _age(birth: exp.Expr, on: exp.Expr) -> exp.Expr:
+    """Completed years (`dates.age_in_years`): a 29 February birthday falls on 1 March in
+    common years, which the month-day comparison gives as well."""
+
+    def month_day(d: exp.Expr) -> exp.Expr:
+        return exp.Add(
+            this=exp.Mul(this=exp.Month(this=d.copy()), expression=_num(100)), expression=exp.Day(this=d.copy())
+        )
+
+    years = exp.Sub(this=exp.Year(this=on.copy()), expression=exp.Year(this=birth.copy()))
+    before_birthday = _case([(exp.GT(this=month_day(birth), expression=month_day(on)), _num(1))], _num(0))
+    return _paren(exp.Sub(this=years, expression=before_birthday))
+
+
+def _switch(operand: exp.Expr, cases: list[tuple[exp.Expr, exp.Expr]], default: exp.Expr) -> exp.Case:
+    """CASE operand WHEN … : the operand (often a correlated subquery) is written once."""
+    case = exp.Case(this=operand)
+    for value, then in cases:
+        case = case.when(value, then)
+    return case.else_(default)
+
+
+def _decode_max(level: exp.Expr) -> exp.Expr:
+    """2 → true, 1 → unknown, 0 or no rows → false: Kleene disjunction over rows."""
+    return _switch(level, [(_num(2), _bool(True)), (_num(1), _null())], _bool(False))
+
+
+def _level(truth: exp.Expr) -> exp.Expr:
+    return _switch(truth, [(_bool(True), _num(2)), (_bool(False), _num(0))], _num(1))
+
+
+def _exact(value: Decimal, what: str) -> exp.Expr:
+    if value.quantize(_SCALE) != value:
+        raise CompileError(f"{what}: threshold {value} has more than 12 decimal places in the canonical unit")
+    return _num(value.normalize() if value == value.to_integral_value() else value)
+
+
+# -- the compiler -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Scope:
+    collection: str
+    alias: str
+
+
+@dataclass
+class RuleCompiler:
+    """Compiles rules of one protocol; `latest()` picks are shared as CTEs by every rule
+    compiled with the same compiler (one rule often reads a lab twice)."""
+
+    knowledge: Knowledge
+    dates: Dates
+    settings: Settings = field(default_factory=Settings)
+    picks: dict[ast.Latest, str] = field(default_factory=dict)
+    ctes: list[tuple[str, exp.Select]] = field(default_factory=list)
+    _aliases: int = 0
+
+    def truth(self, node: ast.Expr, where: str) -> exp.Expr:
+        """The rule's truth per patient as a nullable BOOLEAN; `where` names the criterion
+        in errors."""
+        return self._expr(node, None, where)
+
+    # -- expressions ----------------------------------------------------------------------
+    def _expr(self, node: ast.Expr, scope: _Scope | None, where: str) -> exp.Expr:
+        if isinstance(node, ast.Literal):
+            return _bool(node.value)
+        if isinstance(node, ast.Not):
+            return _not(self._expr(node.operand, scope, where))
+        if isinstance(node, ast.And | ast.Or):
+            parts = [_paren(self._expr(op, scope, where)) for op in node.operands]
+            joined = exp.and_(*parts) if isinstance(node, ast.And) else exp.or_(*parts)
+            return _paren(joined)
+        if isinstance(node, ast.Compare):
+            return self._compare(node, scope, where)
+        if isinstance(node, ast.Between):
+            return self._between(node, scope, where)
+        if isinstance(node, ast.Member):
+            names = [s.name for s in node.values]
+            return self._field_test(node.field, scope, where, ("in", names))
+        if isinstance(node, ast.Flag):
+            return self._field_test(node.field, scope, where, ("flag", []))
+        if isinstance(node, ast.DateTest):
+            return self._date_test(node, scope, where)
+        if isinstance(node, ast.Quantifier):
+            found = self._any(node, scope, where)
+            return _not(found) if node.kind == "none" else found
+        if isinstance(node, ast.Attested):
+            return self._attestation(node.topic, _col("value", "a"))
+        raise CompileError(f"criterion {where}: no SQL for {type(node).__name__}")
+
+    def _alias(self, stem: str) -> str:
+        self._aliases += 1
+        return f"{stem}{self._aliases}"
+
+    # -- patient attributes and attestations ------------------------------------------------
+    def _attestation(self, topic: str, value: exp.Expr) -> exp.Expr:
+        a = "a"
+        query = (
+            exp.select(value)
+            .from_(exp.to_table("attestations").as_(a))
+            .where(exp.EQ(this=_col("patient_id", a), expression=_col("patient_id", PATIENT)))
+            .where(exp.EQ(this=_col("topic", a), expression=_str(topic)))
+            .order_by(exp.Ordered(this=_col("on", a), desc=True), exp.Ordered(this=_col("idx", a)))
+            .limit(1)
+        )
+        return exp.Subquery(this=query)
+
+    def _attested_quantity(self, node: ast.Compare, left: ast.AttestationValue, where: str) -> exp.Expr:
+        right = node.right
+        if not isinstance(right, ast.Quantity) or right.unit not in _UNIT_DAYS:
+            raise CompileError(f"criterion {where}: attestation({left.topic}) is compared with a duration only")
+        unit_days = exp.Case(this=_col("unit", "a"))
+        for unit, days in _UNIT_DAYS.items():
+            unit_days = unit_days.when(_str(unit), _num(days))
+        stated = exp.Mul(this=_col("quantity", "a"), expression=_paren(unit_days))
+        test = _case(
+            [(exp.or_(_is_null(_col("quantity", "a")), _is_null(_col("unit", "a"))), _null())],
+            _cmp(stated, node.op, _num(right.value * _UNIT_DAYS[right.unit])),
+        )
+        return self._attestation(left.topic, test)
+
+    # -- comparisons ----------------------------------------------------------------------
+    def _compare(self, node: ast.Compare, scope: _Scope | None, where: str) -> exp.Expr:
+        left = node.left
+        if isinstance(left, ast.Latest):
+            return self._compare_latest(node, left, where)
+        if isinstance(left, ast.Age):
+            if not isinstance(node.right, ast.Quantity):
+                raise CompileError(f"criterion {where}: an age is compared with a number of years")
+            birth = _col("birth_date", PATIENT)
+            age = _age(birth, self.dates.ref(left.at))
+            return _case([(_is_null(birth), _null())], _cmp(age, node.op, _num(node.right.value)))
+        if isinstance(left, ast.CreatinineClearance):
+            return self._creatinine_clearance(node, left, where)
+        if isinstance(left, ast.AttestationValue):
+            return self._attested_quantity(node, left, where)
+        return self._field_test(left, scope, where, ("cmp", node))
+
+    def _between(self, node: ast.Between, scope: _Scope | None, where: str) -> exp.Expr:
+        if isinstance(node.value, ast.Age):
+            birth = _col("birth_date", PATIENT)
+            age = _age(birth, self.dates.ref(node.value.at))
+            inside = exp.Between(this=age, low=_num(int(node.low.value)), high=_num(int(node.high.value)))
+            return _case([(_is_null(birth), _null())], inside)
+        both = ast.And((ast.Compare(node.value, ">=", node.low), ast.Compare(node.value, "<=", node.high)))
+        return self._expr(both, scope, where)
+
+    # -- observations ---------------------------------------------------------------------
+    def _window(self, window: ast.Window | None, where: str) -> tuple[exp.Expr, exp.Expr]:
+        if window is None:
+            ref = self.dates.ref("first_dose")
+            return _days_ago(ref, _num(self.settings.default_window_days)), self.dates.ref("first_dose")
+        if not isinstance(window.duration, ast.Span):
+            raise CompileError(f"criterion {where}: an observation window must be a fixed span")
+        ref = self.dates.ref(window.ref)
+        return _span_start(ref, window.duration), self.dates.ref(window.ref)
+
+    def _section_fresh(self, section: str) -> exp.Expr:
+        """The section was reviewed as complete within review_max_age_days of the first dose."""
+        r = "r"
+        fresh = exp.and_(
+            _col("complete", r),
+            _not(_is_null(_col("reviewed_on", r))),
+            exp.LTE(
+                this=_elapsed(_col("reviewed_on", r), self.dates.ref("first_dose")),
+                expression=_num(self.settings.review_max_age_days),
+            ),
+        )
+        query = (
+            exp.select(fresh)
+            .from_(exp.to_table("section_reviews").as_(r))
+            .where(exp.EQ(this=_col("patient_id", r), expression=_col("patient_id", PATIENT)))
+            .where(exp.EQ(this=_col("section", r), expression=_str(section)))
+        )
+        return exp.Coalesce(this=exp.Subquery(this=query), expressions=[_bool(False)])
+
+    def _support(self, duration: ast.Duration, where: str) -> exp.Expr:
+        """'found', 'none' or 'unknown': a transfusion or growth factor within `duration`
+        before the candidate observation `o` (evaluate._support_status)."""
+        if not isinstance(duration, ast.Span):
+            raise CompileError(f"criterion {where}: `no support within` takes a fixed span")
+        day = _col("date", "o")
+        start = _days_ago(day, _span_days(day, duration))
+        procedure = (
+            exp.select("1")
+            .from_(exp.to_table("procedures").as_("sp"))
+            .where(exp.EQ(this=_col("patient_id", "sp"), expression=_col("patient_id", "o")))
+            .where(exp.EQ(this=_col("present", "sp"), expression=_bool(True)))
+            .where(exp.In(this=_col("type", "sp"), expressions=[_str("transfusion"), _str("growth_factor")]))
+            .where(exp.Between(this=_col("performed_on", "sp"), low=start.copy(), high=day.copy()))
+        )
+        medication = (
+            exp.select("1")
+            .from_(exp.to_table("medications").as_("sm"))
+            .join(
+                exp.to_table("agents").as_("sa"),
+                on=exp.and_(
+                    exp.EQ(this=_col("patient_id", "sa"), expression=_col("patient_id", "sm")),
+                    exp.EQ(this=_col("collection", "sa"), expression=_str("medication")),
+                    exp.EQ(this=_col("item_index", "sa"), expression=_col("item_index", "sm")),
+                ),
+            )
+            .where(exp.EQ(this=_col("patient_id", "sm"), expression=_col("patient_id", "o")))
+            .where(exp.ArrayContains(this=_col("drug_classes", "sa"), expression=_str("growth_factor")))
+            .where(exp.LTE(this=_col("start", "sm"), expression=day.copy()))
+            .where(exp.or_(_is_null(_col("stop", "sm")), exp.GTE(this=_col("stop", "sm"), expression=start.copy())))
+        )
+        found = exp.or_(exp.Exists(this=procedure), exp.Exists(this=medication))
+        none = exp.and_(self._section_fresh("procedures"), self._section_fresh("medications"))
+        return _case([(found, _str("found")), (none, _str("none"))], _str("unknown"))
+
+    def _pick(self, node: ast.Latest, where: str) -> str:
+        """The CTE holding, per patient, the observation `latest(...)` reads."""
+        if node in self.picks:
+            return self.picks[node]
+        lab = self.knowledge.labs[node.code] if node.code in self.knowledge.labs else self.knowledge.lab(node.code)
+        start, ref = self._window(node.window, where)
+        support = _str("none") if node.unsupported_for is None else self._support(node.unsupported_for, where)
+        o = "o"
+        conditions = [
+            exp.EQ(this=_col("code", o), expression=_str(lab.code)),
+            exp.LTE(this=_col("date", o), expression=ref),
+            exp.GTE(this=_col("date", o), expression=start),
+            exp.NEQ(this=support.copy(), expression=_str("found")),
+        ]
+        if node.method:
+            conditions.append(exp.EQ(this=_col("method", o), expression=_str(node.method)))
+        rank = exp.Window(
+            this=exp.RowNumber(),
+            partition_by=[_col("patient_id", o)],
+            order=exp.Order(
+                expressions=[exp.Ordered(this=_col("date", o), desc=True), exp.Ordered(this=_col("idx", o))]
+            ),
+        )
+        candidates = (
+            exp.select(
+                *(_col(c, o) for c in ("patient_id", "date", "value", "result", "uln", "lln")),
+                exp.alias_(support, "support"),
+                exp.alias_(rank, "rn"),
+            )
+            .from_(exp.to_table("observations").as_(o))
+            .join(
+                exp.to_table("patients").as_(PATIENT),
+                on=exp.EQ(this=_col("patient_id", PATIENT), expression=_col("patient_id", o)),
+            )
+            .where(exp.and_(*conditions))
+        )
+        picked = (
+            exp.select("patient_id", "date", "value", "result", "uln", "lln", "support")
+            .from_(candidates.subquery("c"))
+            .where(exp.EQ(this=exp.column("rn", "c"), expression=_num(1)))
+        )
+        name = f"pick_{len(self.picks)}"
+        self.picks[node] = name
+        self.ctes.append((name, picked))
+        return name
+
+    def _picked(self, k: str) -> exp.Expr:
+        """The pick exists and support was ruled out."""
+        return exp.and_(
+            _not(_is_null(_col("patient_id", k))),
+            exp.EQ(this=_col("support", k), expression=_str("none")),
+        )
+
+    def _compare_latest(self, node: ast.Compare, left: ast.Latest, where: str) -> exp.Expr:
+        k = self._pick(left, where)
+        right = node.right
+        if isinstance(right, ast.Symbol):
+            hit = exp.EQ(this=_col("result", k), expression=_str(right.name))
+            test: exp.Expr = hit if node.op == "=" else _not(hit)
+            return _case([(_not(self._picked(k)), _null()), (_is_null(_col("result", k)), _null())], test)
+        value = _col("value", k)
+        unknown: exp.Expr
+        if isinstance(right, ast.LimitMultiple):
+            limit = _col("uln" if right.limit == "ULN" else "lln", k)
+            test = _cmp(value, node.op, exp.Mul(this=_num(right.factor), expression=limit))
+            unknown = exp.or_(_is_null(value), _is_null(limit))
+        else:
+            lab = self.knowledge.labs[left.code] if left.code in self.knowledge.labs else self.knowledge.lab(left.code)
+            threshold = (
+                right.value if right.unit is None else self.knowledge.to_canonical(lab.code, right.value, right.unit)
+            )
+            test = _cmp(value, node.op, _exact(threshold, f"criterion {where}"))
+            unknown = _is_null(value)
+        return _case([(_not(self._picked(k)), _null()), (unknown, _null())], test)
+
+    def _creatinine_clearance(self, node: ast.Compare, left: ast.CreatinineClearance, where: str) -> exp.Expr:
+        """Cockcroft–Gault compared without division: CrCl op X ⇔ (140 − age) × weight ×
+        88.4 [× 0.85] op X × 72 × creatinine (µmol/L), creatinine being positive."""
+        right = node.right
+        if not isinstance(right, ast.Quantity):
+            raise CompileError(f"criterion {where}: creatinine clearance is compared with mL/min")
+        kc = self._pick(ast.Latest("creatinine", left.window), where)
+        kw = self._pick(ast.Latest("body_weight", left.window), where)
+        birth, sex = _col("birth_date", PATIENT), _col("sex", PATIENT)
+        age = _age(birth, _col("date", kc))
+        numerator = exp.Mul(
+            this=exp.Mul(
+                this=_paren(exp.Sub(this=_num(140), expression=age)),
+                expression=_col("value", kw),
+            ),
+            expression=_num(CREATININE_UMOL_PER_MG_DL),
+        )
+        female = exp.Mul(this=numerator.copy(), expression=_num(Decimal("0.85")))
+        scaled = _case([(exp.EQ(this=sex.copy(), expression=_str("female")), female)], numerator)
+        denominator = exp.Mul(this=_num(right.value * 72), expression=_col("value", kc))
+        unknown = exp.or_(
+            _not(self._picked(kc)),
+            _not(self._picked(kw)),
+            _is_null(birth),
+            _is_null(sex),
+            _is_null(_col("value", kc)),
+            _is_null(_col("value", kw)),
+        )
+        return _case([(unknown, _null())], _cmp(_paren(scaled), node.op, denominator))
+
+    # -- item attributes ------------------------------------------------------------------
+    def _column(self, path: tuple[str, ...], scope: _Scope | None, where: str) -> tuple[exp.Column, str]:
+        if path[0] == "patient":
+            if path[1] not in PATIENT_COLUMNS:
+                raise CompileError(f"criterion {where}: unknown patient attribute {'.'.join(path)}")
+            return _col(path[1], PATIENT), PATIENT_COLUMNS[path[1]]
+        if scope is None:
+            raise CompileError(f"criterion {where}: {'.'.join(path)} is read outside a quantifier")
+        columns = item_columns(scope.collection)
+        name = ".".join(path)
+        if name not in columns:
+            raise CompileError(f"criterion {where}: {scope.collection} has no attribute {name} in the facts schema")
+        return _col(column_name(path), scope.alias), columns[name]
+
+    def _value_test(self, column: exp.Expr, sql_type: str, test: tuple[str, object], where: str) -> exp.Expr:
+        """`test` applied to a non-null value, as `evaluate._field_compare` and friends."""
+        kind, arg = test
+        label = f"criterion {where}"
+        if kind == "flag":
+            return exp.EQ(this=column, expression=_bool(True)) if sql_type == "BOOLEAN" else _bool(False)
+        if kind == "in":
+            assert isinstance(arg, list)
+            names = [_str(n) for n in arg]
+            if sql_type.endswith("[]"):
+                return exp.func("LIST_HAS_ANY", column, exp.Array(expressions=names))
+            if sql_type == "VARCHAR":
+                return exp.In(this=column, expressions=names)
+            if sql_type == "BOOLEAN":
+                truths = {n == "true" for n in arg if n in ("true", "false")}
+                if not truths:
+                    return _bool(False)
+                return _bool(True) if len(truths) == 2 else exp.EQ(this=column, expression=_bool(truths.pop()))
+            raise CompileError(f"{label}: membership of a {sql_type} value is not compiled")
+        assert isinstance(arg, ast.Compare)
+        right, op = arg.right, arg.op
+        if isinstance(right, ast.Symbol):
+            if sql_type.endswith("[]"):
+                hit: exp.Expr = exp.ArrayContains(this=column, expression=_str(right.name))
+            elif sql_type == "BOOLEAN":
+                if right.name not in ("true", "false"):
+                    hit = _bool(False)
+                else:
+                    hit = exp.EQ(this=column, expression=_bool(right.name == "true"))
+            elif sql_type == "VARCHAR":
+                hit = exp.EQ(this=column, expression=_str(right.name))
+            else:
+                raise CompileError(f"{label}: a {sql_type} value compared with the code {right.name!r}")
+            if op == "=":
+                return hit
+            if op == "!=":
+                return _not(hit)
+            raise CompileError(f"{label}: a code is compared with = or != only")
+        if isinstance(right, ast.Quantity) and (sql_type in ("BIGINT", "DOUBLE") or sql_type.startswith("DECIMAL")):
+            return _cmp(column, op, _num(right.value))
+        raise CompileError(f"{label}: cannot compare a {sql_type} value with {right}")
+
+    def _field_test(self, field_: ast.Field, scope: _Scope | None, where: str, test: tuple[str, object]) -> exp.Expr:
+        if field_.path[0] == "agent":
+            return self._agent_test(field_, scope, where, test)
+        column, sql_type = self._column(field_.path, scope, where)
+        return _case([(_is_null(column), _null())], self._value_test(column.copy(), sql_type, test, where))
+
+    def _agents_of(self, scope: _Scope, a: str) -> exp.Select:
+        return (
+            exp.select()
+            .from_(exp.to_table("agents").as_(a))
+            .where(exp.EQ(this=_col("patient_id", a), expression=_col("patient_id", scope.alias)))
+            .where(exp.EQ(this=_col("collection", a), expression=_str(scope.collection)))
+            .where(exp.EQ(this=_col("item_index", a), expression=_col("item_index", scope.alias)))
+        )
+
+    def _agent_test(self, field_: ast.Field, scope: _Scope | None, where: str, test: tuple[str, object]) -> exp.Expr:
+        """Per agent (an unknown drug is unknown); the item matches if any agent does."""
+        if scope is None or scope.collection not in ("therapy", "medication") or len(field_.path) != 2:
+            raise CompileError(f"criterion {where}: {'.'.join(field_.path)} is read outside a therapy or medication")
+        attribute = field_.path[1]
+        if attribute not in _AGENT_TYPES:
+            raise CompileError(f"criterion {where}: no agent attribute {attribute}")
+        a = self._alias("a")
+        column = _col(attribute, a)
+        # `value is not None and test(value)`: a missing attribute of a known drug is false
+        passed = exp.Coalesce(
+            this=self._value_test(column, _AGENT_TYPES[attribute], test, where), expressions=[_bool(False)]
+        )
+        level = _case(
+            [(_not(_col("known", a)), _num(1)), (passed, _num(2))],
+            _num(0),
+        )
+        query = self._agents_of(scope, a).select(exp.Max(this=level))
+        return _decode_max(exp.Subquery(this=query))
+
+    # -- dates ----------------------------------------------------------------------------
+    def _duration(
+        self, node: ast.Duration, ref: exp.Expr, scope: _Scope | None, where: str
+    ) -> tuple[exp.Expr, exp.Expr | None]:
+        """The duration in days as [low, high]; high NULL (or None) when unbounded."""
+        if isinstance(node, ast.Span):
+            days = _span_days(ref, node)
+            return days, days.copy()
+        if isinstance(node, ast.ShorterOf):
+            l1, h1 = self._duration(node.first, ref, scope, where)
+            l2, h2 = self._duration(node.second, ref, scope, where)
+            low = _case([(exp.LTE(this=l1.copy(), expression=l2.copy()), l1)], l2)
+            if h1 is None or h2 is None:
+                return low, h2 if h1 is None else h1
+            high = _case(
+                [
+                    (_is_null(h1), h2.copy()),
+                    (_is_null(h2), h1.copy()),
+                    (exp.LTE(this=h1.copy(), expression=h2.copy()), h1.copy()),
+                ],
+                h2.copy(),
+            )
+            return low, high
+        if scope is None or scope.collection not in ("therapy", "medication"):
+            raise CompileError(f"criterion {where}: half-lives are counted only for a therapy or medication")
+        a = self._alias("a")
+        hours = _col("half_life_hours", a)
+        missing = exp.Sum(this=_case([(_is_null(hours), _num(1))], _num(0)))
+        longest = exp.Coalesce(this=exp.Max(this=hours.copy()), expressions=[exp.Literal.number("0.0")])
+        days = exp.Ceil(
+            this=exp.Div(
+                this=exp.Mul(this=exp.cast(_num(node.factor), exp.DataType.build("DOUBLE")), expression=longest),
+                expression=exp.cast(_num(24), exp.DataType.build("DOUBLE")),
+            )
+        )
+        per_item = _case(
+            [(exp.GT(this=exp.Coalesce(this=missing, expressions=[_num(0)]), expression=_num(0)), _null())], days
+        )
+        item_days = exp.Subquery(this=self._agents_of(scope, a).select(per_item))
+        return exp.Coalesce(this=item_days.copy(), expressions=[_num(0)]), item_days
+
+    def _date_test(self, node: ast.DateTest, scope: _Scope | None, where: str) -> exp.Expr:
+        column, sql_type = self._column(node.field.path, scope, where)
+        if sql_type != "DATE":
+            raise CompileError(f"criterion {where}: {'.'.join(node.field.path)} is not a date")
+        fresh = node.field.path[-1] in FRESHNESS_FIELDS
+        ref = self.dates.ref(node.ref)
+        low, high = self._duration(node.duration, ref, scope, where)
+        elapsed = _elapsed(column.copy(), ref.copy())
+
+        def above(limit: exp.Expr | None, plus: int) -> exp.Expr:
+            if limit is None:
+                return _bool(False)
+            bound = exp.Add(this=limit.copy(), expression=_num(plus)) if plus else limit.copy()
+            return exp.and_(_not(_is_null(limit.copy())), exp.GTE(this=elapsed.copy(), expression=bound))
+
+        if node.relation == "within":
+            truth = _case(
+                [
+                    (exp.LT(this=elapsed.copy(), expression=_num(0)), _bool(False)),
+                    (exp.LTE(this=elapsed.copy(), expression=low.copy()), _bool(True)),
+                    (above(high, 1), _null() if fresh else _bool(False)),
+                ],
+                _null(),
+            )
+        else:
+            strict = 1 if node.relation == "more_than" else 0
+            lowest_ok = exp.Add(this=low.copy(), expression=_num(strict))
+            truth = _case(
+                [
+                    (exp.LT(this=elapsed.copy(), expression=lowest_ok), _bool(False)),
+                    (above(high, strict), _bool(True)),
+                ],
+                _null(),
+            )
+        return _case([(_is_null(column), _null())], truth)
+
+    # -- quantifiers ----------------------------------------------------------------------
+    def _any(self, node: ast.Quantifier, scope: _Scope | None, where: str) -> exp.Expr:
+        if node.collection not in ast.COLLECTIONS:
+            raise CompileError(f"criterion {where}: unknown collection {node.collection}")
+        section = ast.COLLECTIONS[node.collection]
+        alias = self._alias("i")
+        inner = _Scope(node.collection, alias)
+        items = (
+            exp.select()
+            .from_(exp.to_table(section).as_(alias))
+            .where(exp.EQ(this=_col("patient_id", alias), expression=_col("patient_id", PATIENT)))
+        )
+        identity = _identity_filter(node.where)
+        if identity is not None:
+            column, _ = self._column((identity[0],), inner, where)
+            items = items.where(exp.In(this=column, expressions=[_str(c) for c in sorted(identity[1])]))
+        matched = (
+            items.copy()
+            .where(exp.EQ(this=_col("present", alias), expression=_bool(True)))
+            .select(
+                exp.Max(this=_level(self._expr(node.where, inner, where) if node.where is not None else _bool(True)))
+            )
+        )
+        level = exp.Subquery(this=matched)
+        settled: list[tuple[exp.Expr, exp.Expr]] = [(self._section_fresh(section), _bool(False))]
+        if node.where is not None:
+            covered = self._denied(node.where, node.collection, items, alias)
+            if covered is not None:
+                settled.append((covered, _bool(False)))
+        return _switch(level, [(_num(2), _bool(True)), (_num(1), _null())], _case(settled, _null()))
+
+    def _denied(self, where_: ast.Expr, collection: str, items: exp.Select, alias: str) -> exp.Expr | None:
+        """Documented absences that settle the quantifier as false (evaluate._denied): for
+        each kind the condition can match, a whole denial of that kind or, for conditions,
+        denials of every subtype it can match."""
+        field_ = IDENTITY_FIELD.get(collection)
+        if field_ is None:
+            return None
+        kinds = _possible(where_, field_)
+        if not kinds:
+            return None
+        subtypes = _possible(where_, "subtype") if collection == "condition" else None
+        denials = items.copy().where(exp.EQ(this=_col("present", alias), expression=_bool(False)))
+
+        def exists(kind: str, subtype: str | None) -> exp.Expr:
+            query = denials.copy().select("1").where(exp.EQ(this=_col(field_, alias), expression=_str(kind)))
+            if collection == "condition":
+                sub = _col("subtype", alias)
+                query = query.where(_is_null(sub) if subtype is None else exp.EQ(this=sub, expression=_str(subtype)))
+            return exp.Exists(this=query)
+
+        per_kind = []
+        for kind in sorted(kinds):
+            whole = exists(kind, None)
+            if subtypes is None:
+                per_kind.append(whole)
+            else:
+                parts = [exists(kind, s) for s in sorted(subtypes)]
+                per_kind.append(_paren(exp.or_(whole, exp.and_(*parts) if parts else _bool(True))))
+        return _paren(exp.and_(*per_kind))
+
+
+Verdict = Lit["pass", "fail", "unknown"]
+
+
+def verdict(kind: str, truth: exp.Expr) -> exp.Expr:
+    """The patient's-side verdict of a criterion from its rule's truth (screen._verdict)."""
+    holds = _str("pass") if kind == "inclusion" else _str("fail")
+    fails = _str("fail") if kind == "inclusion" else _str("pass")
+    return _switch(truth, [(_bool(True), holds), (_bool(False), fails)], _str("unknown"))
+
+
+def combine_readings(verdicts: list[exp.Expr]) -> exp.Expr:
+    """Readings that all agree give their verdict; any disagreement is unknown. The
+    arguments are column references (each reading computed once, in a derived table)."""
+    if len(verdicts) == 1:
+        return verdicts[0]
+    first = verdicts[0]
+    agree = exp.and_(*(exp.EQ(this=first.copy(), expression=v.copy()) for v in verdicts[1:]))
+    return _case([(agree, first.copy())], _str("unknown"))

@@ -1,0 +1,50 @@
+"""The SQL compiler refuses what it cannot express exactly, naming the criterion, and
+emits the same tree in other dialects."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from trialdesk.criteria import ast
+from trialdesk.criteria.sql import CompileError, Dates, RuleCompiler
+from trialdesk.knowledge.base import Knowledge
+from trialdesk.population.prescreen import compile_protocol
+from trialdesk.protocol.load import LoadedProtocol
+
+INEXPRESSIBLE: dict[str, ast.Expr] = {
+    # evaluate compares str(3) with the code `high`; the compiler does not guess a
+    # text form of numbers
+    "code-against-number": ast.Quantifier(
+        "any", "adverse_event", ast.Compare(ast.Field(("grade",)), "=", ast.Symbol("high"))
+    ),
+    "half-lives-of-a-lesion": ast.Quantifier(
+        "any",
+        "lesion",
+        ast.DateTest(ast.Field(("measured_on",)), "within", ast.HalfLives(Decimal(5)), "first_dose"),
+    ),
+    "item-field-outside-quantifier": ast.Flag(ast.Field(("measurable",))),
+    "agent-class-against-number": ast.Quantifier(
+        "any", "therapy", ast.Compare(ast.Field(("agent", "class")), "<", ast.Quantity(Decimal(1)))
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INEXPRESSIBLE))
+def test_inexpressible_construct_raises_compile_error_naming_the_criterion(name: str, knowledge: Knowledge) -> None:
+    compiler = RuleCompiler(knowledge, Dates.literal(date(2026, 11, 20), date(2026, 11, 20)))
+    with pytest.raises(CompileError, match=f"criterion {name}"):
+        compiler.truth(INEXPRESSIBLE[name], name)
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "spark"])
+def test_every_shipped_criterion_compiles_and_emits_in_each_dialect(
+    dialect: str, protocols: dict[str, LoadedProtocol], knowledge: Knowledge
+) -> None:
+    for protocol in protocols.values():
+        compiled = compile_protocol(protocol, knowledge)
+        assert [c.id for c in compiled.criteria] == [pc.criterion.id for pc in protocol.criteria]
+        for criterion in compiled.criteria:
+            assert criterion.sql(dialect).startswith("SELECT") or criterion.sql(dialect).startswith("WITH")

@@ -1,0 +1,71 @@
+"""Evaluate ≡ compile: every criterion's verdict from the compiled SQL, run on DuckDB over
+the patient-facts schema, equals the Python screener's verdict, for every record built
+from the reference screening cases (tests/reference/screening/*.yaml) at its own dates."""
+
+from __future__ import annotations
+
+import copy
+import time
+from datetime import date
+from typing import Any
+
+import jsonpatch
+import pytest
+
+from tests.screening.test_reference_cases import CASE_FILES, _load
+from trialdesk.knowledge.base import Knowledge
+from trialdesk.patient.load import patient_from_data
+from trialdesk.patient.view import build_view
+from trialdesk.population.facts import Screening, load_duckdb
+from trialdesk.population.prescreen import prescreen
+from trialdesk.protocol.load import LoadedProtocol
+from trialdesk.screening.screen import Screener
+
+
+def _reference_screenings(base_record: dict[str, Any], knowledge: Knowledge) -> list[Screening]:
+    out = []
+    for path in CASE_FILES:
+        spec = _load(path)
+        for case in spec["cases"]:
+            record = jsonpatch.apply_patch(copy.deepcopy(base_record), case.get("patch", []))
+            record["id"] = f"{spec['trial']}:{case['id']}"
+            as_of = date.fromisoformat(str(case.get("as_of", spec["as_of"])))
+            first_dose = date.fromisoformat(str(case["first_dose"])) if "first_dose" in case else as_of
+            view = build_view(patient_from_data(record), knowledge, as_of)
+            out.append(Screening(view, as_of, first_dose))
+    return out
+
+
+@pytest.fixture(scope="module")
+def screenings(base_record: dict[str, Any], knowledge: Knowledge) -> list[Screening]:
+    return _reference_screenings(base_record, knowledge)
+
+
+def test_compiled_sql_gives_the_screeners_verdicts(
+    screenings: list[Screening], protocols: dict[str, LoadedProtocol], knowledge: Knowledge
+) -> None:
+    started = time.perf_counter()
+    con = load_duckdb(screenings, knowledge)
+    by_id = {s.view.patient.id: s for s in screenings}
+    mismatches = []
+    compared = 0
+    for protocol in protocols.values():
+        screener = Screener(protocol, knowledge)
+        rows = prescreen(con, protocol, knowledge)
+        assert len(rows) == len(screenings)
+        for row in rows:
+            s = by_id[row["patient_id"]]
+            memo: dict[Any, Any] = {}
+            expected = [screener.criterion(pc, s.view, s.as_of, s.first_dose, None, memo) for pc in protocol.criteria]
+            for result in expected:
+                compared += 1
+                if row[result.id] != result.verdict:
+                    mismatches.append(
+                        f"{protocol.id} {result.id} for {row['patient_id']}: SQL {row[result.id]}, Python {result.verdict}"
+                    )
+            verdicts = {r.verdict for r in expected}
+            status = "ineligible" if "fail" in verdicts else ("undetermined" if "unknown" in verdicts else "eligible")
+            assert row["status"] == status
+    elapsed = time.perf_counter() - started
+    print(f"\n{len(screenings)} records, {compared} criterion verdicts compared in {elapsed:.1f} s")
+    assert not mismatches, "\n".join(mismatches)
