@@ -688,7 +688,7 @@ def _eval_quantifier(node: ast.Quantifier, ctx: Context) -> Outcome:
     return negate(found) if node.kind == "none" else found
 
 
-def _identity_filter(where: ast.Expr | None) -> tuple[str, frozenset[str]] | None:
+def identity_filter(where: ast.Expr | None) -> tuple[str, frozenset[str]] | None:
     """The item field and codes a condition starts with (`category = ild and ...`), so items
     of another category are passed over without evaluating the rest: they cannot match."""
     first = where.operands[0] if isinstance(where, ast.And) else where
@@ -708,7 +708,7 @@ def _identity_filter(where: ast.Expr | None) -> tuple[str, frozenset[str]] | Non
 IDENTITY_FIELD = {"condition": "category", "metastasis": "site", "procedure": "type"}
 
 
-def _possible(where: ast.Expr, field: str) -> frozenset[str] | None:
+def possible_kinds(where: ast.Expr, field: str) -> frozenset[str] | None:
     """The values of `field` an item must have to satisfy `where` (None: any value).
 
     `category = ild and severity = severe` can only match {ild}; `category = ild or
@@ -718,12 +718,12 @@ def _possible(where: ast.Expr, field: str) -> frozenset[str] | None:
     if isinstance(where, ast.And):
         found: frozenset[str] | None = None
         for op in where.operands:
-            part = _possible(op, field)
+            part = possible_kinds(op, field)
             if part is not None:
                 found = part if found is None else found & part
         return found
     if isinstance(where, ast.Or):
-        parts = [_possible(op, field) for op in where.operands]
+        parts = [possible_kinds(op, field) for op in where.operands]
         if any(p is None for p in parts):
             return None
         return frozenset().union(*(p for p in parts if p is not None))
@@ -750,10 +750,10 @@ def _denied(where: ast.Expr, collection: str, denials: list[Item]) -> Item | Non
     field = IDENTITY_FIELD.get(collection)
     if field is None or not denials:
         return None
-    kinds = _possible(where, field)
+    kinds = possible_kinds(where, field)
     if kinds is None:
         return None
-    subtypes = _possible(where, "subtype") if collection == "condition" else None
+    subtypes = possible_kinds(where, "subtype") if collection == "condition" else None
     covering: Item | None = None
     for kind in kinds:
         whole = [d for d in denials if getattr(d.value, field) == kind and getattr(d.value, "subtype", None) is None]
@@ -774,7 +774,7 @@ def _any(node: ast.Quantifier, ctx: Context) -> Outcome:
     section = getattr(ctx.view.patient, section_name)
     outcomes: list[Outcome] = []
     denials: list[Item] = []
-    identity = _static(ctx, ("identity", id(node)), _identity_filter, node.where)
+    identity = _static(ctx, ("identity", id(node)), identity_filter, node.where)
     for index, value in enumerate(section.items):
         fields = value.__dict__  # the item's field values (absent optional ones are None)
         if identity is not None and fields.get(identity[0]) not in identity[1]:

@@ -32,7 +32,7 @@ from typing import Literal as Lit
 from sqlglot import exp
 
 from trialdesk.criteria import ast
-from trialdesk.criteria.evaluate import FRESHNESS_FIELDS, IDENTITY_FIELD, Settings, _identity_filter, _possible
+from trialdesk.criteria.evaluate import FRESHNESS_FIELDS, IDENTITY_FIELD, Settings, identity_filter, possible_kinds
 from trialdesk.errors import TrialdeskError
 from trialdesk.knowledge.base import Knowledge
 from trialdesk.patient.dates import days_before
@@ -654,7 +654,7 @@ class RuleCompiler:
             .from_(exp.to_table(section).as_(alias))
             .where(exp.EQ(this=_col("patient_id", alias), expression=_col("patient_id", PATIENT)))
         )
-        identity = _identity_filter(node.where)
+        identity = identity_filter(node.where)
         if identity is not None:
             column, _ = self._column((identity[0],), inner, where)
             items = items.where(exp.In(this=column, expressions=[_str(c) for c in sorted(identity[1])]))
@@ -680,10 +680,10 @@ class RuleCompiler:
         field_ = IDENTITY_FIELD.get(collection)
         if field_ is None:
             return None
-        kinds = _possible(where_, field_)
+        kinds = possible_kinds(where_, field_)
         if not kinds:
             return None
-        subtypes = _possible(where_, "subtype") if collection == "condition" else None
+        subtypes = possible_kinds(where_, "subtype") if collection == "condition" else None
         denials = items.copy().where(exp.EQ(this=_col("present", alias), expression=_bool(False)))
 
         def exists(kind: str, subtype: str | None) -> exp.Expr:
