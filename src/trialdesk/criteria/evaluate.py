@@ -818,10 +818,6 @@ def _any(node: ast.Quantifier, ctx: Context) -> Outcome:
     return Outcome(None, result.evidence, (need,), result.changes_on, result.assumptions)
 
 
-def _section_name(collection: str) -> str:
-    return ast.COLLECTIONS[collection]
-
-
 # -- dispatch ---------------------------------------------------------------------------------
 def _eval_literal(node: ast.Literal, ctx: Context) -> Outcome:
     return TRUE if node.value else FALSE

@@ -14,7 +14,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from trialdesk.criteria.ast import COLLECTIONS
 from trialdesk.knowledge.base import Knowledge
 from trialdesk.knowledge.entries import Drug
 from trialdesk.patient import record
@@ -210,8 +209,3 @@ def describe(item: Item) -> str:
     """A short label of an item for evidence lines."""
     label = _label(item.collection, item.value)
     return f"documented absence of {label}" if item.denial else label
-
-
-def section_of(collection: str, patient: record.Patient) -> record.Section[Any]:
-    section: record.Section[Any] = getattr(patient, COLLECTIONS[collection])
-    return section

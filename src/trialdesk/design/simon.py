@@ -7,7 +7,7 @@ vectorised over the first-stage size, the first-stage bound and the final bound.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -261,19 +261,7 @@ def _best_of_size(t0: _Tables, t1: _Tables, n: int, alpha: float, power: float) 
 
 
 def _design(kind: DesignKind, p0: float, p1: float, c: _Candidate) -> SimonDesign:
-    return SimonDesign(
-        kind=kind,
-        p0=p0,
-        p1=p1,
-        r1=c.r1,
-        n1=c.n1,
-        r=c.r,
-        n=c.n,
-        expected_n_p0=c.expected_n_p0,
-        pet_p0=c.pet_p0,
-        actual_alpha=c.actual_alpha,
-        actual_power=c.actual_power,
-    )
+    return SimonDesign(kind=kind, p0=p0, p1=p1, **asdict(c))
 
 
 def simon_design(r1: int, n1: int, r: int, n: int, *, p0: float, p1: float) -> SimonDesign:
