@@ -49,6 +49,7 @@ def test_compiled_sql_gives_the_screeners_verdicts(
     by_id = {s.view.patient.id: s for s in screenings}
     mismatches = []
     compared = 0
+    dates_compared = 0
     for protocol in protocols.values():
         screener = Screener(protocol, knowledge)
         rows = prescreen(con, protocol, knowledge)
@@ -66,6 +67,16 @@ def test_compiled_sql_gives_the_screeners_verdicts(
             verdicts = {r.verdict for r in expected}
             status = "ineligible" if "fail" in verdicts else ("undetermined" if "unknown" in verdicts else "eligible")
             assert row["status"] == status
+            earliest = screener.earliest_eligible(s.view, s.as_of, s.first_dose, expected)
+            dates_compared += 1
+            if row["earliest_eligible"] != earliest:
+                mismatches.append(
+                    f"{protocol.id} earliest eligible date of {row['patient_id']}: SQL {row['earliest_eligible']}, "
+                    f"Python {earliest}"
+                )
     elapsed = time.perf_counter() - started
-    print(f"\n{len(screenings)} records, {compared} criterion verdicts compared in {elapsed:.1f} s")
+    print(
+        f"\n{len(screenings)} records, {compared} criterion verdicts and {dates_compared} earliest eligible dates "
+        f"compared in {elapsed:.1f} s"
+    )
     assert not mismatches, "\n".join(mismatches)

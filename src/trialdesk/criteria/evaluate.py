@@ -603,6 +603,40 @@ def _duration_days(node: ast.Duration, ref: date, ctx: Context) -> tuple[int, in
     return days, days, evidence, needs
 
 
+def _calendar(duration: ast.Duration) -> bool:
+    if isinstance(duration, ast.Span):
+        return duration.unit in ("months", "years")
+    if isinstance(duration, ast.ShorterOf):
+        return _calendar(duration.first) or _calendar(duration.second)
+    return False
+
+
+def _calendar_change(node: ast.DateTest, day: date, guess: date, ctx: Context) -> date:
+    """The exact first-dose date on which a date test over a calendar span changes.
+
+    A window of months is shorter or longer depending on where it ends (6 months before
+    2 March is 181 days, before 20 November 184), so the change date found with the
+    window's length today can miss the real one by a few days; it is moved to the first
+    date on which the test's bound is crossed with the window counted from that date."""
+    strict = node.relation != "at_least"
+
+    def crossed(ref: date) -> bool:
+        low = _duration_days(node.duration, ref, ctx)[0]
+        elapsed = (ref - day).days
+        return elapsed > low if strict else elapsed >= low
+
+    found = guess
+    for _ in range(7):
+        if crossed(found):
+            break
+        found += timedelta(days=1)
+    for _ in range(7):
+        if not crossed(found - timedelta(days=1)):
+            break
+        found -= timedelta(days=1)
+    return found
+
+
 def _eval_date_test(node: ast.DateTest, ctx: Context) -> Outcome:
     resolved = resolve(node.field.path, ctx.item, ctx.view.patient, ctx.knowledge)
     item = ctx.item
@@ -646,6 +680,8 @@ def _eval_date_test(node: ast.DateTest, ctx: Context) -> Outcome:
         else:
             truth, changes = None, None
         relation = "more than" if strict else "at least"
+    if changes is not None and _calendar(node.duration) and not (node.relation == "within" and elapsed < 0):
+        changes = _calendar_change(node, day, changes, ctx)
     text = f"{label}{field} {day} is {elapsed} days before {ref_text} {ref_day}; tested {relation} {_duration_text(node.duration)}"
     evidence.append(Evidence(text, resolved.path, day))
     if truth is None:

@@ -190,6 +190,14 @@ def _level(truth: exp.Expr) -> exp.Expr:
     return _switch(truth, [(_bool(True), _num(2)), (_bool(False), _num(0))], _num(1))
 
 
+def _has_any(array: exp.Expr, names: list[exp.Expr]) -> exp.Expr:
+    """The (non-null) array holds one of `names`. One ARRAY_CONTAINS per name rather than
+    one overlap: SQLGlot 30 prints ArrayOverlaps as `&&`, which Spark SQL does not parse,
+    while ArrayContains prints as each engine spells it (PostgreSQL: `= ANY`)."""
+    tests = [exp.ArrayContains(this=array.copy(), expression=n) for n in names]
+    return _paren(exp.or_(*tests)) if tests else _bool(False)
+
+
 def _exact(value: Decimal, what: str) -> exp.Expr:
     if value.quantize(_SCALE) != value:
         raise CompileError(f"{what}: threshold {value} has more than 12 decimal places in the canonical unit")
@@ -197,28 +205,90 @@ def _exact(value: Decimal, what: str) -> exp.Expr:
 
 
 # -- the compiler -------------------------------------------------------------------------
+# The screening relation `s` has one row per patient and first-dose date with every column
+# of `patients` plus `data_ref` (the date freshness windows are judged against); `sp` has
+# one row per patient. The main pass reads `s` = `sp`; the search for the earliest
+# eligible date reads candidate first doses in `s` and keeps `sp` at the planned one.
+SCREENING = "s"
+SCREENING_BASE = "sp"
+_KEY_PATIENT = ("patient_id",)
+_KEY_SCREENING = ("patient_id", "first_dose")
+_KEY_ITEM = ("patient_id", "item_index")
+
+
+@dataclass(frozen=True)
+class Cte:
+    """A named per-key aggregate joined (left) into the frames that read it."""
+
+    name: str
+    query: exp.Select
+    keys: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class _Scope:
     collection: str
     alias: str
 
 
+def references(expression: exp.Expr) -> set[str]:
+    """The table aliases an expression reads columns of."""
+    return {column.table for column in expression.find_all(exp.Column)}
+
+
 @dataclass
 class RuleCompiler:
-    """Compiles rules of one protocol; `latest()` picks are shared as CTEs by every rule
-    compiled with the same compiler (one rule often reads a lab twice)."""
+    """Compiles the rules of one protocol into expressions over `s` plus per-key CTEs.
+
+    Every aggregate a rule needs (a quantifier's levels, an agent's classes, the newest
+    observation in a window, an attestation, a section review) is a CTE grouped by its key
+    and joined to the frame that reads it, never a correlated subquery: engines plan a
+    join per CTE in milliseconds where correlated subqueries over millions of rows cost
+    minutes (and Spark rejects some). CTEs are shared by every rule of the compiler.
+    `prefix` keeps two compilations of one protocol apart in one statement."""
 
     knowledge: Knowledge
-    dates: Dates
     settings: Settings = field(default_factory=Settings)
-    picks: dict[ast.Latest, str] = field(default_factory=dict)
-    ctes: list[tuple[str, exp.Select]] = field(default_factory=list)
-    _aliases: int = 0
+    prefix: str = ""
+    screening: str = SCREENING
+    base: str = SCREENING_BASE
+    ctes: list[Cte] = field(default_factory=list)
+    _memo: dict[object, Cte] = field(default_factory=dict)
 
     def truth(self, node: ast.Expr, where: str) -> exp.Expr:
-        """The rule's truth per patient as a nullable BOOLEAN; `where` names the criterion
-        in errors."""
+        """The rule's truth per screening row as a nullable BOOLEAN over `s` and the CTEs
+        (`join_ctes` adds them to a frame); `where` names the criterion in errors."""
         return self._expr(node, None, where)
+
+    def cte(self, name: str) -> Cte:
+        return next(c for c in self.ctes if c.name == name)
+
+    def join_ctes(self, query: exp.Select, expressions: list[exp.Expr], keys: dict[str, exp.Expr]) -> exp.Select:
+        """Left-join every CTE the expressions read, on its keys taken from `keys`."""
+        used: set[str] = set()
+        for e in expressions:
+            used |= references(e)
+        for c in self.ctes:
+            if c.name not in used:
+                continue
+            on = exp.and_(*(exp.EQ(this=_col(k, c.name), expression=keys[k].copy()) for k in c.keys))
+            query = query.join(exp.to_table(c.name).as_(c.name), on=on, join_type="left", copy=False)
+        return query
+
+    def _add(self, memo_key: object, stem: str, query: exp.Select, keys: tuple[str, ...]) -> Cte:
+        cte = Cte(f"{self.prefix}{stem}{len(self.ctes)}", query, keys)
+        self.ctes.append(cte)
+        if memo_key is not None:
+            self._memo[memo_key] = cte
+        return cte
+
+    def _dated(self, expressions: list[exp.Expr]) -> bool:
+        """Whether the expressions depend on the screening row's dates (read `s` or a CTE
+        keyed by first dose)."""
+        used: set[str] = set()
+        for e in expressions:
+            used |= references(e)
+        return self.screening in used or any(c.name in used and c.keys == _KEY_SCREENING for c in self.ctes)
 
     # -- expressions ----------------------------------------------------------------------
     def _expr(self, node: ast.Expr, scope: _Scope | None, where: str) -> exp.Expr:
@@ -242,42 +312,62 @@ class RuleCompiler:
         if isinstance(node, ast.DateTest):
             return self._date_test(node, scope, where)
         if isinstance(node, ast.Quantifier):
-            found = self._any(node, scope, where)
+            found = self._any(node, where)
             return _not(found) if node.kind == "none" else found
         if isinstance(node, ast.Attested):
-            return self._attestation(node.topic, _col("value", "a"))
+            return _col("value", self._attestation(node.topic).name)
         raise CompileError(f"criterion {where}: no SQL for {type(node).__name__}")
 
-    def _alias(self, stem: str) -> str:
-        self._aliases += 1
-        return f"{stem}{self._aliases}"
+    def _ref(self, name: str, *, fresh: bool = False, frame: str | None = None) -> exp.Expr:
+        """A reference date of the frame (`s` unless named): freshness windows on the
+        first dose read `data_ref` (evaluate.Context.fresh_ref)."""
+        frame = frame or self.screening
+        if name != "first_dose":
+            return _col("as_of", frame)
+        return _col("data_ref" if fresh else "first_dose", frame)
 
     # -- patient attributes and attestations ------------------------------------------------
-    def _attestation(self, topic: str, value: exp.Expr) -> exp.Expr:
+    def _attestation(self, topic: str) -> Cte:
+        """The newest attestation of a topic per patient (ties by record order)."""
+        key = ("attestation", topic)
+        if key in self._memo:
+            return self._memo[key]
         a = "a"
-        query = (
-            exp.select(value)
-            .from_(exp.to_table("attestations").as_(a))
-            .where(exp.EQ(this=_col("patient_id", a), expression=_col("patient_id", PATIENT)))
-            .where(exp.EQ(this=_col("topic", a), expression=_str(topic)))
-            .order_by(exp.Ordered(this=_col("on", a), desc=True), exp.Ordered(this=_col("idx", a)))
-            .limit(1)
+        rank = exp.Window(
+            this=exp.RowNumber(),
+            partition_by=[_col("patient_id", a)],
+            order=exp.Order(
+                expressions=[
+                    exp.Ordered(this=_col("on", a), desc=True, nulls_first=False),
+                    exp.Ordered(this=_col("idx", a), nulls_first=True),
+                ]
+            ),
         )
-        return exp.Subquery(this=query)
+        ranked = (
+            exp.select(*(_col(c, a) for c in ("patient_id", "value", "quantity", "unit")), exp.alias_(rank, "rn"))
+            .from_(exp.to_table("attestations").as_(a))
+            .where(exp.EQ(this=_col("topic", a), expression=_str(topic)))
+        )
+        query = (
+            exp.select("patient_id", "value", "quantity", "unit")
+            .from_(ranked.subquery("ra"))
+            .where(exp.EQ(this=exp.column("rn", "ra"), expression=_num(1)))
+        )
+        return self._add(key, "attest", query, _KEY_PATIENT)
 
     def _attested_quantity(self, node: ast.Compare, left: ast.AttestationValue, where: str) -> exp.Expr:
         right = node.right
         if not isinstance(right, ast.Quantity) or right.unit not in _UNIT_DAYS:
             raise CompileError(f"criterion {where}: attestation({left.topic}) is compared with a duration only")
-        unit_days = exp.Case(this=_col("unit", "a"))
+        a = self._attestation(left.topic).name
+        unit_days = exp.Case(this=_col("unit", a))
         for unit, days in _UNIT_DAYS.items():
             unit_days = unit_days.when(_str(unit), _num(days))
-        stated = exp.Mul(this=_col("quantity", "a"), expression=_paren(unit_days))
-        test = _case(
-            [(exp.or_(_is_null(_col("quantity", "a")), _is_null(_col("unit", "a"))), _null())],
+        stated = exp.Mul(this=_col("quantity", a), expression=_paren(unit_days))
+        return _case(
+            [(exp.or_(_is_null(_col("quantity", a)), _is_null(_col("unit", a))), _null())],
             _cmp(stated, node.op, _num(right.value * _UNIT_DAYS[right.unit])),
         )
-        return self._attestation(left.topic, test)
 
     # -- comparisons ----------------------------------------------------------------------
     def _compare(self, node: ast.Compare, scope: _Scope | None, where: str) -> exp.Expr:
@@ -287,8 +377,8 @@ class RuleCompiler:
         if isinstance(left, ast.Age):
             if not isinstance(node.right, ast.Quantity):
                 raise CompileError(f"criterion {where}: an age is compared with a number of years")
-            birth = _col("birth_date", PATIENT)
-            age = _age(birth, self.dates.ref(left.at))
+            birth = _col("birth_date", self.screening)
+            age = _age(birth, self._ref(left.at))
             return _case([(_is_null(birth), _null())], _cmp(age, node.op, _num(node.right.value)))
         if isinstance(left, ast.CreatinineClearance):
             return self._creatinine_clearance(node, left, where)
@@ -298,8 +388,8 @@ class RuleCompiler:
 
     def _between(self, node: ast.Between, scope: _Scope | None, where: str) -> exp.Expr:
         if isinstance(node.value, ast.Age):
-            birth = _col("birth_date", PATIENT)
-            age = _age(birth, self.dates.ref(node.value.at))
+            birth = _col("birth_date", self.screening)
+            age = _age(birth, self._ref(node.value.at))
             inside = exp.Between(this=age, low=_num(int(node.low.value)), high=_num(int(node.high.value)))
             return _case([(_is_null(birth), _null())], inside)
         both = ast.And((ast.Compare(node.value, ">=", node.low), ast.Compare(node.value, "<=", node.high)))
@@ -307,50 +397,67 @@ class RuleCompiler:
 
     # -- observations ---------------------------------------------------------------------
     def _window(self, window: ast.Window | None, where: str) -> tuple[exp.Expr, exp.Expr]:
+        """An observation window on the patient's base row (a freshness window)."""
         if window is None:
-            ref = self.dates.ref("first_dose")
-            return _days_ago(ref, _num(self.settings.default_window_days)), self.dates.ref("first_dose")
+            ref = self._ref("first_dose", fresh=True, frame=self.base)
+            return _days_ago(ref, _num(self.settings.default_window_days)), ref.copy()
         if not isinstance(window.duration, ast.Span):
             raise CompileError(f"criterion {where}: an observation window must be a fixed span")
-        ref = self.dates.ref(window.ref)
-        return _span_start(ref, window.duration), self.dates.ref(window.ref)
+        ref = self._ref(window.ref, fresh=True, frame=self.base)
+        return _span_start(ref, window.duration), ref.copy()
 
-    def _section_fresh(self, section: str) -> exp.Expr:
-        """The section was reviewed as complete within review_max_age_days of the first dose."""
+    def _review(self, section: str) -> Cte:
+        """The date a section was last reviewed as complete, per patient."""
+        key = ("review", section)
+        if key in self._memo:
+            return self._memo[key]
         r = "r"
-        fresh = exp.and_(
-            _col("complete", r),
-            _not(_is_null(_col("reviewed_on", r))),
+        query = (
+            exp.select(
+                _col("patient_id", r),
+                exp.alias_(
+                    exp.Max(this=_case([(_col("complete", r), _col("reviewed_on", r))], _null())), "reviewed_on"
+                ),
+            )
+            .from_(exp.to_table("section_reviews").as_(r))
+            .where(exp.EQ(this=_col("section", r), expression=_str(section)))
+            .group_by(_col("patient_id", r))
+        )
+        return self._add(key, "review", query, _KEY_PATIENT)
+
+    def _section_fresh(self, section: str, frame: str | None = None) -> exp.Expr:
+        """The section was reviewed as complete within review_max_age_days of the first
+        dose (held at data_ref): a non-null BOOLEAN."""
+        reviewed = _col("reviewed_on", self._review(section).name)
+        return exp.and_(
+            _not(_is_null(reviewed)),
             exp.LTE(
-                this=_elapsed(_col("reviewed_on", r), self.dates.ref("first_dose")),
+                this=_elapsed(reviewed.copy(), self._ref("first_dose", fresh=True, frame=frame)),
                 expression=_num(self.settings.review_max_age_days),
             ),
         )
-        query = (
-            exp.select(fresh)
-            .from_(exp.to_table("section_reviews").as_(r))
-            .where(exp.EQ(this=_col("patient_id", r), expression=_col("patient_id", PATIENT)))
-            .where(exp.EQ(this=_col("section", r), expression=_str(section)))
-        )
-        return exp.Coalesce(this=exp.Subquery(this=query), expressions=[_bool(False)])
 
-    def _support(self, duration: ast.Duration, where: str) -> exp.Expr:
-        """'found', 'none' or 'unknown': a transfusion or growth factor within `duration`
-        before the candidate observation `o` (evaluate._support_status)."""
-        if not isinstance(duration, ast.Span):
-            raise CompileError(f"criterion {where}: `no support within` takes a fixed span")
-        day = _col("date", "o")
-        start = _days_ago(day, _span_days(day, duration))
-        procedure = (
-            exp.select("1")
-            .from_(exp.to_table("procedures").as_("sp"))
-            .where(exp.EQ(this=_col("patient_id", "sp"), expression=_col("patient_id", "o")))
-            .where(exp.EQ(this=_col("present", "sp"), expression=_bool(True)))
-            .where(exp.In(this=_col("type", "sp"), expressions=[_str("transfusion"), _str("growth_factor")]))
-            .where(exp.Between(this=_col("performed_on", "sp"), low=start.copy(), high=day.copy()))
+    def _support_events(self) -> Cte:
+        """Transfusions and growth factors as [lo, hi] date intervals (hi NULL: ongoing)."""
+        key = ("support_events",)
+        if key in self._memo:
+            return self._memo[key]
+        procedures = (
+            exp.select(
+                _col("patient_id", "sp_"),
+                exp.alias_(_col("performed_on", "sp_"), "lo"),
+                exp.alias_(_col("performed_on", "sp_"), "hi"),
+            )
+            .from_(exp.to_table("procedures").as_("sp_"))
+            .where(exp.EQ(this=_col("present", "sp_"), expression=_bool(True)))
+            .where(exp.In(this=_col("type", "sp_"), expressions=[_str("transfusion"), _str("growth_factor")]))
         )
-        medication = (
-            exp.select("1")
+        medications = (
+            exp.select(
+                _col("patient_id", "sm"),
+                exp.alias_(_col("start", "sm"), "lo"),
+                exp.alias_(_col("stop", "sm"), "hi"),
+            )
             .from_(exp.to_table("medications").as_("sm"))
             .join(
                 exp.to_table("agents").as_("sa"),
@@ -360,60 +467,100 @@ class RuleCompiler:
                     exp.EQ(this=_col("item_index", "sa"), expression=_col("item_index", "sm")),
                 ),
             )
-            .where(exp.EQ(this=_col("patient_id", "sm"), expression=_col("patient_id", "o")))
             .where(exp.ArrayContains(this=_col("drug_classes", "sa"), expression=_str("growth_factor")))
-            .where(exp.LTE(this=_col("start", "sm"), expression=day.copy()))
-            .where(exp.or_(_is_null(_col("stop", "sm")), exp.GTE(this=_col("stop", "sm"), expression=start.copy())))
         )
-        found = exp.or_(exp.Exists(this=procedure), exp.Exists(this=medication))
-        none = exp.and_(self._section_fresh("procedures"), self._section_fresh("medications"))
-        return _case([(found, _str("found")), (none, _str("none"))], _str("unknown"))
+        query = exp.select("patient_id", "lo", "hi").from_(
+            exp.union(procedures, medications, distinct=False).subquery("u")
+        )
+        return self._add(key, "support", query, _KEY_PATIENT)
 
-    def _pick(self, node: ast.Latest, where: str) -> str:
-        """The CTE holding, per patient, the observation `latest(...)` reads."""
-        if node in self.picks:
-            return self.picks[node]
+    def _pick(self, node: ast.Latest, where: str) -> Cte:
+        """The CTE holding, per patient, the observation `latest(...)` reads: the newest in
+        its window (ties by record order) not measured within the support window after a
+        transfusion or growth factor."""
+        key = ("pick", node)
+        if key in self._memo:
+            return self._memo[key]
         lab = self.knowledge.labs[node.code] if node.code in self.knowledge.labs else self.knowledge.lab(node.code)
         start, ref = self._window(node.window, where)
-        support = _str("none") if node.unsupported_for is None else self._support(node.unsupported_for, where)
-        o = "o"
+        o, base = "o", self.base
         conditions = [
             exp.EQ(this=_col("code", o), expression=_str(lab.code)),
             exp.LTE(this=_col("date", o), expression=ref),
             exp.GTE(this=_col("date", o), expression=start),
-            exp.NEQ(this=support.copy(), expression=_str("found")),
         ]
         if node.method:
             conditions.append(exp.EQ(this=_col("method", o), expression=_str(node.method)))
+        in_window = (
+            exp.select()
+            .from_(exp.to_table("observations").as_(o))
+            .join(
+                exp.to_table(base).as_(base), on=exp.EQ(this=_col("patient_id", base), expression=_col("patient_id", o))
+            )
+            .where(exp.and_(*conditions))
+        )
+        support: exp.Expr = _str("none")
+        candidates = in_window.copy()
+        if node.unsupported_for is not None:
+            if not isinstance(node.unsupported_for, ast.Span):
+                raise CompileError(f"criterion {where}: `no support within` takes a fixed span")
+            day = _col("date", o)
+            events = self._support_events().name
+            overlap = exp.and_(
+                exp.EQ(this=_col("patient_id", events), expression=_col("patient_id", o)),
+                exp.LTE(this=_col("lo", events), expression=day.copy()),
+                exp.or_(
+                    _is_null(_col("hi", events)),
+                    exp.GTE(this=_col("hi", events), expression=_days_ago(day, _span_days(day, node.unsupported_for))),
+                ),
+            )
+            supported = self._add(
+                None,
+                "supported",
+                in_window.copy()
+                .select(_col("patient_id", o), _col("idx", o))
+                .join(exp.to_table(events).as_(events), on=overlap)
+                .group_by(_col("patient_id", o), _col("idx", o)),
+                _KEY_PATIENT,
+            )
+            s = supported.name
+            candidates = candidates.join(
+                exp.to_table(s).as_(s),
+                on=exp.and_(
+                    exp.EQ(this=_col("patient_id", s), expression=_col("patient_id", o)),
+                    exp.EQ(this=_col("idx", s), expression=_col("idx", o)),
+                ),
+                join_type="left",
+            ).where(_is_null(_col("patient_id", s)))
+            fresh = exp.and_(self._section_fresh("procedures", base), self._section_fresh("medications", base))
+            support = _case([(fresh, _str("none"))], _str("unknown"))
+            for review in (self._review("procedures").name, self._review("medications").name):
+                candidates = candidates.join(
+                    exp.to_table(review).as_(review),
+                    on=exp.EQ(this=_col("patient_id", review), expression=_col("patient_id", o)),
+                    join_type="left",
+                )
         rank = exp.Window(
             this=exp.RowNumber(),
             partition_by=[_col("patient_id", o)],
             order=exp.Order(
-                expressions=[exp.Ordered(this=_col("date", o), desc=True), exp.Ordered(this=_col("idx", o))]
+                expressions=[
+                    exp.Ordered(this=_col("date", o), desc=True, nulls_first=False),
+                    exp.Ordered(this=_col("idx", o), nulls_first=True),
+                ]
             ),
         )
-        candidates = (
-            exp.select(
-                *(_col(c, o) for c in ("patient_id", "date", "value", "result", "uln", "lln")),
-                exp.alias_(support, "support"),
-                exp.alias_(rank, "rn"),
-            )
-            .from_(exp.to_table("observations").as_(o))
-            .join(
-                exp.to_table("patients").as_(PATIENT),
-                on=exp.EQ(this=_col("patient_id", PATIENT), expression=_col("patient_id", o)),
-            )
-            .where(exp.and_(*conditions))
+        ranked = candidates.select(
+            *(_col(c, o) for c in ("patient_id", "date", "value", "result", "uln", "lln")),
+            exp.alias_(support, "support"),
+            exp.alias_(rank, "rn"),
         )
         picked = (
             exp.select("patient_id", "date", "value", "result", "uln", "lln", "support")
-            .from_(candidates.subquery("c"))
+            .from_(ranked.subquery("c"))
             .where(exp.EQ(this=exp.column("rn", "c"), expression=_num(1)))
         )
-        name = f"pick_{len(self.picks)}"
-        self.picks[node] = name
-        self.ctes.append((name, picked))
-        return name
+        return self._add(key, "pick", picked, _KEY_PATIENT)
 
     def _picked(self, k: str) -> exp.Expr:
         """The pick exists and support was ruled out."""
@@ -423,7 +570,7 @@ class RuleCompiler:
         )
 
     def _compare_latest(self, node: ast.Compare, left: ast.Latest, where: str) -> exp.Expr:
-        k = self._pick(left, where)
+        k = self._pick(left, where).name
         right = node.right
         if isinstance(right, ast.Symbol):
             hit = exp.EQ(this=_col("result", k), expression=_str(right.name))
@@ -450,9 +597,9 @@ class RuleCompiler:
         right = node.right
         if not isinstance(right, ast.Quantity):
             raise CompileError(f"criterion {where}: creatinine clearance is compared with mL/min")
-        kc = self._pick(ast.Latest("creatinine", left.window), where)
-        kw = self._pick(ast.Latest("body_weight", left.window), where)
-        birth, sex = _col("birth_date", PATIENT), _col("sex", PATIENT)
+        kc = self._pick(ast.Latest("creatinine", left.window), where).name
+        kw = self._pick(ast.Latest("body_weight", left.window), where).name
+        birth, sex = _col("birth_date", self.screening), _col("sex", self.screening)
         age = _age(birth, _col("date", kc))
         numerator = exp.Mul(
             this=exp.Mul(
@@ -479,7 +626,7 @@ class RuleCompiler:
         if path[0] == "patient":
             if path[1] not in PATIENT_COLUMNS:
                 raise CompileError(f"criterion {where}: unknown patient attribute {'.'.join(path)}")
-            return _col(path[1], PATIENT), PATIENT_COLUMNS[path[1]]
+            return _col(path[1], self.screening), PATIENT_COLUMNS[path[1]]
         if scope is None:
             raise CompileError(f"criterion {where}: {'.'.join(path)} is read outside a quantifier")
         columns = item_columns(scope.collection)
@@ -498,7 +645,7 @@ class RuleCompiler:
             assert isinstance(arg, list)
             names = [_str(n) for n in arg]
             if sql_type.endswith("[]"):
-                return exp.func("LIST_HAS_ANY", column, exp.Array(expressions=names))
+                return _has_any(column, names)
             if sql_type == "VARCHAR":
                 return exp.In(this=column, expressions=names)
             if sql_type == "BOOLEAN":
@@ -536,13 +683,13 @@ class RuleCompiler:
         column, sql_type = self._column(field_.path, scope, where)
         return _case([(_is_null(column), _null())], self._value_test(column.copy(), sql_type, test, where))
 
-    def _agents_of(self, scope: _Scope, a: str) -> exp.Select:
+    def _agents(self, collection: str, select: list[exp.Expr]) -> exp.Select:
+        a = "a"
         return (
-            exp.select()
+            exp.select(_col("patient_id", a), _col("item_index", a), *select)
             .from_(exp.to_table("agents").as_(a))
-            .where(exp.EQ(this=_col("patient_id", a), expression=_col("patient_id", scope.alias)))
-            .where(exp.EQ(this=_col("collection", a), expression=_str(scope.collection)))
-            .where(exp.EQ(this=_col("item_index", a), expression=_col("item_index", scope.alias)))
+            .where(exp.EQ(this=_col("collection", a), expression=_str(collection)))
+            .group_by(_col("patient_id", a), _col("item_index", a))
         )
 
     def _agent_test(self, field_: ast.Field, scope: _Scope | None, where: str, test: tuple[str, object]) -> exp.Expr:
@@ -552,20 +699,26 @@ class RuleCompiler:
         attribute = field_.path[1]
         if attribute not in _AGENT_TYPES:
             raise CompileError(f"criterion {where}: no agent attribute {attribute}")
-        a = self._alias("a")
-        column = _col(attribute, a)
+        column = _col(attribute, "a")
         # `value is not None and test(value)`: a missing attribute of a known drug is false
         passed = exp.Coalesce(
             this=self._value_test(column, _AGENT_TYPES[attribute], test, where), expressions=[_bool(False)]
         )
-        level = _case(
-            [(_not(_col("known", a)), _num(1)), (passed, _num(2))],
-            _num(0),
-        )
-        query = self._agents_of(scope, a).select(exp.Max(this=level))
-        return _decode_max(exp.Subquery(this=query))
+        level = _case([(_not(_col("known", "a")), _num(1)), (passed, _num(2))], _num(0))
+        query = self._agents(scope.collection, [exp.alias_(exp.Max(this=level), "lvl")])
+        key = ("agent", scope.collection, query.sql())
+        cte = self._memo.get(key) or self._add(key, "agent", query, _KEY_ITEM)
+        # no agents: false, as a subquery's MAX over no rows read
+        return _decode_max(_col("lvl", cte.name))
 
     # -- dates ----------------------------------------------------------------------------
+    def item_duration(
+        self, node: ast.Duration, collection: str, alias: str, where: str
+    ) -> tuple[exp.Expr, exp.Expr | None]:
+        """A duration in days for the item `alias` of `collection` (half-lives read the
+        item's agents): [low, high], high NULL or None when unbounded."""
+        return self._duration(node, self._ref("first_dose"), _Scope(collection, alias), where)
+
     def _duration(
         self, node: ast.Duration, ref: exp.Expr, scope: _Scope | None, where: str
     ) -> tuple[exp.Expr, exp.Expr | None]:
@@ -590,8 +743,7 @@ class RuleCompiler:
             return low, high
         if scope is None or scope.collection not in ("therapy", "medication"):
             raise CompileError(f"criterion {where}: half-lives are counted only for a therapy or medication")
-        a = self._alias("a")
-        hours = _col("half_life_hours", a)
+        hours = _col("half_life_hours", "a")
         missing = exp.Sum(this=_case([(_is_null(hours), _num(1))], _num(0)))
         longest = exp.Coalesce(this=exp.Max(this=hours.copy()), expressions=[exp.Literal.number("0.0")])
         days = exp.Ceil(
@@ -600,10 +752,13 @@ class RuleCompiler:
                 expression=exp.cast(_num(24), exp.DataType.build("DOUBLE")),
             )
         )
-        per_item = _case(
-            [(exp.GT(this=exp.Coalesce(this=missing, expressions=[_num(0)]), expression=_num(0)), _null())], days
-        )
-        item_days = exp.Subquery(this=self._agents_of(scope, a).select(per_item))
+        # an agent without a known half-life leaves the washout open (NULL high)
+        per_item = _case([(exp.GT(this=missing, expression=_num(0)), _null())], days)
+        query = self._agents(scope.collection, [exp.alias_(per_item, "days")])
+        key = ("half_lives", scope.collection, node.factor)
+        cte = self._memo.get(key) or self._add(key, "halflife", query, _KEY_ITEM)
+        # an item without agents counts no half-lives
+        item_days = _case([(_is_null(_col("patient_id", cte.name)), _num(0))], _col("days", cte.name))
         return exp.Coalesce(this=item_days.copy(), expressions=[_num(0)]), item_days
 
     def _date_test(self, node: ast.DateTest, scope: _Scope | None, where: str) -> exp.Expr:
@@ -611,7 +766,7 @@ class RuleCompiler:
         if sql_type != "DATE":
             raise CompileError(f"criterion {where}: {'.'.join(node.field.path)} is not a date")
         fresh = node.field.path[-1] in FRESHNESS_FIELDS
-        ref = self.dates.ref(node.ref)
+        ref = self._ref(node.ref, fresh=fresh)
         low, high = self._duration(node.duration, ref, scope, where)
         elapsed = _elapsed(column.copy(), ref.copy())
 
@@ -643,64 +798,98 @@ class RuleCompiler:
         return _case([(_is_null(column), _null())], truth)
 
     # -- quantifiers ----------------------------------------------------------------------
-    def _any(self, node: ast.Quantifier, scope: _Scope | None, where: str) -> exp.Expr:
+    def _any(self, node: ast.Quantifier, where: str) -> exp.Expr:
+        """Per screening row: 2 if an item matches, 1 if one cannot be decided, else 0;
+        no match is false only when the section is freshly reviewed or a documented
+        absence covers every kind of item the condition could match."""
         if node.collection not in ast.COLLECTIONS:
             raise CompileError(f"criterion {where}: unknown collection {node.collection}")
         section = ast.COLLECTIONS[node.collection]
-        alias = self._alias("i")
+        alias = f"i{len(self.ctes)}"
         inner = _Scope(node.collection, alias)
-        items = (
-            exp.select()
-            .from_(exp.to_table(section).as_(alias))
-            .where(exp.EQ(this=_col("patient_id", alias), expression=_col("patient_id", PATIENT)))
-        )
+        truth = self._expr(node.where, inner, where) if node.where is not None else _bool(True)
+        present = exp.EQ(this=_col("present", alias), expression=_bool(True))
+        level = exp.alias_(exp.Max(this=_case([(present, _level(truth))], _null())), "lvl")
+        denials, subtypes = self._denial_flags(node, alias)
+        dated = self._dated([truth])
+        keys = _KEY_SCREENING if dated else _KEY_PATIENT
+        memo_key = ("any", node, self.screening if dated else None)
+        frame: dict[str, exp.Expr] = {"patient_id": _col("patient_id", alias), "item_index": _col("item_index", alias)}
+        query = exp.select().from_(exp.to_table(section).as_(alias))
+        if dated:
+            query = query.join(
+                exp.to_table(self.screening).as_(self.screening),
+                on=exp.EQ(this=_col("patient_id", self.screening), expression=_col("patient_id", alias)),
+            )
+            frame["first_dose"] = _col("first_dose", self.screening)
+        query = self.join_ctes(query, [truth], frame)
         identity = identity_filter(node.where)
         if identity is not None:
             column, _ = self._column((identity[0],), inner, where)
-            items = items.where(exp.In(this=column, expressions=[_str(c) for c in sorted(identity[1])]))
-        matched = (
-            items.copy()
-            .where(exp.EQ(this=_col("present", alias), expression=_bool(True)))
-            .select(
-                exp.Max(this=_level(self._expr(node.where, inner, where) if node.where is not None else _bool(True)))
-            )
-        )
-        level = exp.Subquery(this=matched)
+            query = query.where(exp.In(this=column, expressions=[_str(c) for c in sorted(identity[1])]))
+        group = [frame[k] for k in keys]
+        query = query.select(
+            *(exp.alias_(g.copy(), k) for g, k in zip(group, keys, strict=True)),
+            level,
+            *(exp.alias_(flag, f"denied_{i}") for i, (_, flag) in enumerate(denials)),
+        ).group_by(*(g.copy() for g in group))
+        q = (self._memo.get(memo_key) or self._add(memo_key, "any", query, keys)).name
         settled: list[tuple[exp.Expr, exp.Expr]] = [(self._section_fresh(section), _bool(False))]
-        if node.where is not None:
-            covered = self._denied(node.where, node.collection, items, alias)
-            if covered is not None:
-                settled.append((covered, _bool(False)))
-        return _switch(level, [(_num(2), _bool(True)), (_num(1), _null())], _case(settled, _null()))
+        if denials:
+            names = [f"denied_{i}" for i in range(len(denials))]
+            settled.append((self._denied(subtypes, names, denials, q), _bool(False)))
+        return _switch(_col("lvl", q), [(_num(2), _bool(True)), (_num(1), _null())], _case(settled, _null()))
 
-    def _denied(self, where_: ast.Expr, collection: str, items: exp.Select, alias: str) -> exp.Expr | None:
-        """Documented absences that settle the quantifier as false (evaluate._denied): for
-        each kind the condition can match, a whole denial of that kind or, for conditions,
-        denials of every subtype it can match."""
-        field_ = IDENTITY_FIELD.get(collection)
-        if field_ is None:
-            return None
-        kinds = possible_kinds(where_, field_)
+    def _denial_flags(
+        self, node: ast.Quantifier, alias: str
+    ) -> tuple[list[tuple[tuple[str, str | None], exp.Expr]], frozenset[str] | None]:
+        """One 0/1 column per (kind, subtype) whose documented absence the quantifier may
+        need (evaluate._denied), and the subtypes a condition quantifier can match."""
+        field_ = IDENTITY_FIELD.get(node.collection)
+        if field_ is None or node.where is None:
+            return [], None
+        kinds = possible_kinds(node.where, field_)
         if not kinds:
-            return None
-        subtypes = possible_kinds(where_, "subtype") if collection == "condition" else None
-        denials = items.copy().where(exp.EQ(this=_col("present", alias), expression=_bool(False)))
-
-        def exists(kind: str, subtype: str | None) -> exp.Expr:
-            query = denials.copy().select("1").where(exp.EQ(this=_col(field_, alias), expression=_str(kind)))
-            if collection == "condition":
-                sub = _col("subtype", alias)
-                query = query.where(_is_null(sub) if subtype is None else exp.EQ(this=sub, expression=_str(subtype)))
-            return exp.Exists(this=query)
-
-        per_kind = []
+            return [], None
+        subtypes = possible_kinds(node.where, "subtype") if node.collection == "condition" else None
+        wanted: list[tuple[str, str | None]] = []
         for kind in sorted(kinds):
-            whole = exists(kind, None)
+            wanted.append((kind, None))
+            wanted += [(kind, s) for s in sorted(subtypes or ())]
+        flags: list[tuple[tuple[str, str | None], exp.Expr]] = []
+        for kind, subtype in wanted:
+            test: list[exp.Expr] = [
+                exp.EQ(this=_col("present", alias), expression=_bool(False)),
+                exp.EQ(this=_col(field_, alias), expression=_str(kind)),
+            ]
+            if node.collection == "condition":
+                sub = _col("subtype", alias)
+                test.append(_is_null(sub) if subtype is None else exp.EQ(this=sub, expression=_str(subtype)))
+            flags.append(((kind, subtype), exp.Max(this=_case([(exp.and_(*test), _num(1))], _num(0)))))
+        return flags, (frozenset(subtypes) if subtypes is not None else None)
+
+    def _denied(
+        self,
+        subtypes: frozenset[str] | None,
+        names: list[str],
+        flags: list[tuple[tuple[str, str | None], exp.Expr]],
+        q: str,
+    ) -> exp.Expr:
+        """For each kind the condition can match, a whole denial of that kind or, for
+        conditions, denials of every subtype it can match."""
+        column = {key: _col(name, q) for name, (key, _) in zip(names, flags, strict=True)}
+
+        def has(key: tuple[str, str | None]) -> exp.Expr:
+            return exp.EQ(this=exp.Coalesce(this=column[key], expressions=[_num(0)]), expression=_num(1))
+
+        kinds = sorted({k for k, _ in column})
+        per_kind = []
+        for kind in kinds:
+            subs = [has(key) for key in column if key[0] == kind and key[1] is not None]
             if subtypes is None:
-                per_kind.append(whole)
+                per_kind.append(has((kind, None)))
             else:
-                parts = [exists(kind, s) for s in sorted(subtypes)]
-                per_kind.append(_paren(exp.or_(whole, exp.and_(*parts) if parts else _bool(True))))
+                per_kind.append(_paren(exp.or_(has((kind, None)), exp.and_(*subs) if subs else _bool(True))))
         return _paren(exp.and_(*per_kind))
 
 

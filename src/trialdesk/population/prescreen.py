@@ -1,53 +1,324 @@
 """Pre-screen a population: every criterion of a protocol for every patient, in one query.
 
 The protocol's rules are compiled once (`trialdesk.criteria.sql`) into a single SELECT
-over the patient-facts schema: one row per patient, one column per criterion verdict
-(`pass` / `fail` / `unknown`, readings combined as the screening combines them) and the
-overall status (`ineligible` if any criterion fails, `undetermined` if any is unknown,
-else `eligible`). The earliest eligible date is not computed here.
+over the patient-facts schema: one row per patient with one column per criterion verdict
+(`pass` / `fail` / `unknown`, readings combined as the screening combines them), the
+overall `status` (`ineligible` if any criterion fails, `undetermined` if any is unknown,
+else `eligible`) and the `earliest_eligible` first-dose date, found as the screener
+finds it (`Screener.earliest_eligible`): the planned first dose when nothing fails;
+otherwise, for a patient whose every failing criterion depends on the first-dose date
+(a washout, an event window, an age), the earliest candidate date on which no criterion
+fails with the data held at the planned first dose. The candidates are the dates on
+which a date test of the protocol changes its value; NULL when a failure never lifts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-import duckdb
 from sqlglot import exp
 
-from trialdesk.criteria.evaluate import Settings
-from trialdesk.criteria.sql import PATIENT, Dates, RuleCompiler, combine_readings, verdict
+from trialdesk.criteria import ast
+from trialdesk.criteria.evaluate import FRESHNESS_FIELDS, Settings
+from trialdesk.criteria.sql import (
+    SCREENING,
+    SCREENING_BASE,
+    CompileError,
+    Dates,
+    RuleCompiler,
+    combine_readings,
+    verdict,
+)
 from trialdesk.knowledge.base import Knowledge
+from trialdesk.population.facts import PATIENT_COLUMNS
 from trialdesk.protocol.load import LoadedProtocol
+from trialdesk.screening.screen import HORIZON_DAYS
+
+STATUS = "status"
+EARLIEST = "earliest_eligible"
+_CANDIDATES = "candidates"
+
+
+def _col(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(name, table, quoted=True)
+
+
+def _str(text: str) -> exp.Literal:
+    return exp.Literal.string(text)
+
+
+def _alias(e: exp.Expr, name: str) -> exp.Expr:
+    return exp.alias_(e, name, quoted=True)
 
 
 @dataclass(frozen=True)
-class CompiledCriterion:
-    """One criterion as one query: `patient_id` and its `verdict`, one row per patient."""
+class CompiledProtocol:
+    """A protocol as one SELECT: `patient_id`, one verdict column per criterion (named by
+    its id, in protocol order), `status` and `earliest_eligible`, one row per patient."""
 
-    id: str
+    trial: str
+    criteria: tuple[str, ...]
+    kinds: tuple[str, ...]
     query: exp.Select
 
     def sql(self, dialect: str = "duckdb", *, pretty: bool = False) -> str:
         return self.query.sql(dialect=dialect, pretty=pretty)
 
-
-@dataclass(frozen=True)
-class CompiledProtocol:
-    """A protocol as one query per criterion, in protocol order.
-
-    One query per criterion rather than one for the protocol: DuckDB 2.0 plans a
-    statement holding every criterion's correlated subqueries in minutes, each criterion
-    alone in milliseconds."""
-
-    trial: str
-    criteria: tuple[CompiledCriterion, ...]
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return ("patient_id", *self.criteria, STATUS, EARLIEST)
 
 
-def _picks_in(expression: exp.Expr, picks: Iterable[str]) -> list[str]:
-    used = {column.table for column in expression.find_all(exp.Column)}
-    return [name for name in picks if name in used]
+def _screening_base(dates: Dates | None) -> exp.Select:
+    """`sp`: each patient with its as-of date, planned first dose and `data_ref`."""
+    p = "p"
+    attributes = [_col(c, p) for c in PATIENT_COLUMNS if c not in ("as_of", "first_dose")]
+    as_of = dates.as_of.copy() if dates else _col("as_of", p)
+    first = dates.first_dose.copy() if dates else _col("first_dose", p)
+    return exp.select(
+        *attributes, _alias(as_of, "as_of"), _alias(first, "first_dose"), _alias(first.copy(), "data_ref")
+    ).from_(exp.to_table("patients").as_(p))
+
+
+# Verdict codes: the worst verdict is the largest, so a status is a maximum.
+_CODES = (("pass", 0), ("unknown", 1))
+_FAIL = 2
+# Each criterion's code takes two bits of a BIGINT word: 31 criteria a word, so that the
+# pivot back to one row per patient is a SUM per word, not an aggregate per criterion.
+_PER_WORD = 31
+
+
+def _word(k: int) -> tuple[int, int]:
+    return k // _PER_WORD, 4 ** (k % _PER_WORD)
+
+
+def _verdict_frames(
+    protocol: LoadedProtocol, compiler: RuleCompiler, stem: str
+) -> tuple[list[tuple[str, exp.Select]], str]:
+    """The verdict of every criterion and the status per row of the compiler's screening
+    relation; returns the named SELECTs and the name of the last.
+
+    Each criterion is its own narrow frame (the screening row joined to the few CTEs its
+    rules read), and the frames are stacked and summed back to one row per screening row
+    with the verdicts packed two bits each: a single frame joined to every CTE copies
+    every column through every join, and a pivot with one aggregate per criterion costs
+    engines more than the criteria themselves."""
+    s = compiler.screening
+    keys: dict[str, exp.Expr] = {"patient_id": _col("patient_id", s), "first_dose": _col("first_dose", s)}
+    words = _word(len(protocol.criteria) - 1)[0] + 1
+    stacked: exp.Query | None = None
+    for k, pc in enumerate(protocol.criteria):
+        c = pc.criterion
+        where = f"{protocol.id}:{c.id}"
+        readings = [verdict(c.kind, compiler.truth(r.rule, where)) for r in pc.readings]
+        source: exp.Expr
+        if len(readings) == 1:
+            combined = readings[0]
+            table = s
+            source = exp.to_table(s).as_(s)
+            joined = [combined]
+        else:
+            # each reading computed once, in a derived table, then compared
+            table = "rd"
+            inner = exp.select(
+                _col("patient_id", s),
+                _col("first_dose", s),
+                *(_alias(e, f"reading_{i}") for i, e in enumerate(readings)),
+                copy=False,
+            ).from_(exp.to_table(s).as_(s), copy=False)
+            source = compiler.join_ctes(inner, readings, keys).subquery(table)
+            combined = combine_readings([_col(f"reading_{i}", table) for i in range(len(readings))])
+            joined = []
+        code = _decode(combined, list(_CODES), _FAIL)
+        word, weight = _word(k)
+        parts = [
+            _alias(
+                exp.Mul(this=exp.cast(code.copy(), "BIGINT"), expression=exp.Literal.number(weight))
+                if w == word
+                else _zero(),
+                f"w{w}",
+            )
+            for w in range(words)
+        ]
+        frame = exp.select(_col("patient_id", table), _col("first_dose", table), *parts, _alias(code, "code")).from_(
+            source
+        )
+        if joined:
+            frame = compiler.join_ctes(frame, joined, keys)
+        stacked = frame if stacked is None else exp.union(stacked, frame, distinct=False)
+    assert stacked is not None
+    v = f"{stem}_verdicts"
+    codes = (
+        exp.select(
+            _col("patient_id", v),
+            _col("first_dose", v),
+            *(_alias(exp.Sum(this=_col(f"w{w}", v)), f"w{w}") for w in range(words)),
+            _alias(exp.Max(this=_col("code", v)), STATUS),
+        )
+        .from_(exp.to_table(v).as_(v))
+        .group_by(_col("patient_id", v), _col("first_dose", v))
+    )
+    cd = f"{stem}_codes"
+    names = []
+    for k, pc in enumerate(protocol.criteria):
+        word, weight = _word(k)
+        digit = exp.Mod(
+            this=_paren(exp.IntDiv(this=_col(f"w{word}", cd), expression=exp.Literal.number(weight))),
+            expression=exp.Literal.number(4),
+        )
+        names.append(_alias(_decode(digit, [(0, "pass"), (1, "unknown")], "fail"), pc.criterion.id))
+    statuses = exp.select(
+        _col("patient_id", cd),
+        _col("first_dose", cd),
+        *names,
+        _alias(_decode(_col(STATUS, cd), [(0, "eligible"), (1, "undetermined")], "ineligible"), STATUS),
+    ).from_(exp.to_table(cd).as_(cd))
+    st = f"{stem}_status"
+    return [(v, stacked), (cd, codes), (st, statuses)], st  # type: ignore[list-item]
+
+
+def _zero() -> exp.Expr:
+    return exp.cast(exp.Literal.number(0), exp.DataType.build("BIGINT"))
+
+
+def _paren(e: exp.Expr) -> exp.Paren:
+    return exp.Paren(this=e)
+
+
+def _literal(value: str | int) -> exp.Expr:
+    return _str(value) if isinstance(value, str) else exp.Literal.number(value)
+
+
+def _decode(value: exp.Expr, pairs: list[tuple[str | int, str | int]], default: str | int) -> exp.Case:
+    case = exp.Case(this=value.copy())
+    for when, then in pairs:
+        case = case.when(_literal(when), _literal(then))
+    return case.else_(_literal(default))
+
+
+# -- the earliest eligible date ----------------------------------------------------------
+DatedTest = ast.DateTest | ast.Compare | ast.Between
+
+
+def _date_tests(node: ast.Expr, collection: str | None) -> Iterator[tuple[DatedTest, str | None]]:
+    """Every first-dose-dependent test of a rule with the collection it ranges over:
+    date tests on event dates, and ages at the first dose."""
+    if isinstance(node, ast.DateTest):
+        if node.ref == "first_dose" and node.field.path[-1] not in FRESHNESS_FIELDS:
+            yield node, collection
+    elif isinstance(node, ast.Compare | ast.Between):
+        value = node.left if isinstance(node, ast.Compare) else node.value
+        if isinstance(value, ast.Age) and value.at == "first_dose":
+            yield node, None
+    elif isinstance(node, ast.Not):
+        yield from _date_tests(node.operand, collection)
+    elif isinstance(node, ast.And | ast.Or):
+        for op in node.operands:
+            yield from _date_tests(op, collection)
+    elif isinstance(node, ast.Quantifier) and node.where is not None:
+        yield from _date_tests(node.where, node.collection)
+
+
+def _add_days(day: exp.Expr, days: exp.Expr) -> exp.Expr:
+    return exp.cast(exp.DateAdd(this=day, expression=days, unit=exp.var("DAY")), exp.DataType.build("DATE"))
+
+
+def _add_months(day: exp.Expr, months: int) -> exp.Expr:
+    return exp.cast(exp.DateAdd(this=day, expression=exp.Literal.number(months), unit=exp.var("MONTH")), "DATE")
+
+
+def _offsets(
+    duration: ast.Duration, compiler: RuleCompiler, scope_alias: str, collection: str, where: str
+) -> list[tuple[str, exp.Expr | int]]:
+    """The shifts from an event date at which a date test can change: each bound of the
+    duration, and the day after it."""
+    if isinstance(duration, ast.Span):
+        if duration.unit in ("months", "years"):
+            months = duration.amount * (12 if duration.unit == "years" else 1)
+            return [("months", months)]
+        days = {"days": 1, "weeks": 7}[duration.unit] * duration.amount
+        return [("days", days)]
+    if isinstance(duration, ast.ShorterOf):
+        return _offsets(duration.first, compiler, scope_alias, collection, where) + _offsets(
+            duration.second, compiler, scope_alias, collection, where
+        )
+    # half-lives: the item's own number of days, from the compiler's CTE
+    low, _ = compiler.item_duration(duration, collection, scope_alias, where)
+    return [("expr", low)]
+
+
+def _candidate_selects(protocol: LoadedProtocol, compiler: RuleCompiler, lifting: list[str]) -> list[exp.Select]:
+    """One SELECT of (patient_id, day) per first-dose-dependent test of the criteria
+    whose failure can lift."""
+    selects: list[exp.Select] = []
+    by_id = {pc.criterion.id: pc for pc in protocol.criteria}
+    for cid in lifting:
+        pc = by_id[cid]
+        where = f"{protocol.id}:{cid}"
+        for reading in pc.readings:
+            for test, collection in _date_tests(reading.rule, None):
+                if isinstance(test, ast.DateTest):
+                    assert collection is not None
+                    section = ast.COLLECTIONS[collection]
+                    alias = "ci"
+                    column = _col("__".join(test.field.path), alias)
+                    for kind, amount in _offsets(test.duration, compiler, alias, collection, where):
+                        if isinstance(amount, exp.Expr):
+                            bases = [_add_days(column.copy(), amount)]
+                        elif kind == "months":
+                            bases = [_add_months(column.copy(), amount)]
+                        else:
+                            bases = [_add_days(column.copy(), exp.Literal.number(amount))]
+                        days: list[exp.Expr] = [column.copy()]
+                        for b in bases:
+                            days += [b, _add_days(b.copy(), exp.Literal.number(1))]
+                        query = exp.select().from_(exp.to_table(section).as_(alias))
+                        item_keys: dict[str, exp.Expr] = {
+                            "patient_id": _col("patient_id", alias),
+                            "item_index": _col("item_index", alias),
+                        }
+                        query = compiler.join_ctes(query, days, item_keys)
+                        for d in days:
+                            selects.append(
+                                query.copy().select(_alias(_col("patient_id", alias), "patient_id"), _alias(d, "day"))
+                            )
+                else:
+                    selects += _birthdays(test)
+    if not selects:
+        raise CompileError(f"{protocol.id}: no date test to search")
+    return selects
+
+
+def _birthdays(test: DatedTest) -> list[exp.Select]:
+    """The days an age test at the first dose can change: the birthdays at its bounds
+    (and the day after, for a 29 February birth in a common year)."""
+    years: list[int] = []
+    if isinstance(test, ast.Compare):
+        assert isinstance(test.right, ast.Quantity)
+        years = [int(test.right.value), int(test.right.value) + 1]
+    elif isinstance(test, ast.Between):
+        years = [int(test.low.value), int(test.high.value) + 1]
+    b = "cb"
+    selects = []
+    for y in years:
+        day = _add_months(_col("birth_date", b), 12 * y)
+        for shift in (day, _add_days(day.copy(), exp.Literal.number(1))):
+            selects.append(
+                exp.select(_alias(_col("patient_id", b), "patient_id"), _alias(shift, "day")).from_(
+                    exp.to_table("patients").as_(b)
+                )
+            )
+    return selects
+
+
+def _lifting(protocol: LoadedProtocol) -> list[str]:
+    """The criteria whose verdict can change with the first-dose date."""
+    return [
+        pc.criterion.id for pc in protocol.criteria if any(True for r in pc.readings for _ in _date_tests(r.rule, None))
+    ]
 
 
 def compile_protocol(
@@ -55,36 +326,118 @@ def compile_protocol(
     knowledge: Knowledge,
     dates: Dates | None = None,
     settings: Settings | None = None,
+    *,
+    earliest: bool = True,
 ) -> CompiledProtocol:
-    """Compile every criterion of `protocol`. Without `dates` each patient is screened at
-    the as-of and first-dose dates stored with it in `patients`."""
-    compiler = RuleCompiler(knowledge, dates or Dates.per_patient(), settings or Settings())
-    patient_id = exp.column("patient_id", PATIENT, quoted=True)
-    compiled = []
-    for pc in protocol.criteria:
-        c = pc.criterion
-        where = f"{protocol.id}:{c.id}"
-        readings = [verdict(c.kind, compiler.truth(r.rule, where)) for r in pc.readings]
-        inner = exp.select(
-            patient_id.copy(), *(exp.alias_(r, f"reading_{i}", quoted=True) for i, r in enumerate(readings))
-        ).from_(exp.to_table("patients").as_(PATIENT))
-        ctes = dict(compiler.ctes)
-        for name in _picks_in(inner, compiler.picks.values()):
-            inner = inner.join(
-                exp.to_table(name).as_(name),
-                on=exp.EQ(this=exp.column("patient_id", name, quoted=True), expression=patient_id.copy()),
-                join_type="left",
-            )
-        combined = combine_readings([exp.column(f"reading_{i}", "r", quoted=True) for i in range(len(readings))])
+    """Compile every criterion of `protocol` into one SELECT. Without `dates` each patient
+    is screened at the as-of and first-dose dates stored with it in `patients`; without
+    `earliest` the earliest eligible date is NULL (and not searched)."""
+    ids = [pc.criterion.id for pc in protocol.criteria]
+    for reserved in ("patient_id", "first_dose", STATUS, EARLIEST):
+        if reserved in ids:
+            raise CompileError(f"{protocol.id}: a criterion id may not be {reserved!r}")
+    compiler = RuleCompiler(knowledge, settings or Settings())
+    base = _screening_base(dates)
+    main, main_status = _verdict_frames(protocol, compiler, "main")
+    n_main = len(compiler.ctes)
+    if not earliest:
+        ms = main_status
         query = exp.select(
-            exp.alias_(exp.column("patient_id", "r", quoted=True), "patient_id", quoted=True),
-            exp.alias_(combined, "verdict", quoted=True),
-        ).from_(inner.subquery("r"))
-        for name in _picks_in(inner, compiler.picks.values()):
-            query = query.with_(name, as_=ctes[name])
-        query = query.order_by(exp.column("patient_id", "r", quoted=True))
-        compiled.append(CompiledCriterion(c.id, query))
-    return CompiledProtocol(protocol.id, tuple(compiled))
+            _col("patient_id", ms), *(_col(i, ms) for i in ids), _col(STATUS, ms), _alias(exp.Null(), EARLIEST)
+        ).from_(exp.to_table(ms).as_(ms))
+        plain = [(SCREENING_BASE, base), (SCREENING, exp.select(exp.Star()).from_(exp.to_table(SCREENING_BASE)))]
+        plain += [(cte.name, cte.query) for cte in compiler.ctes] + main
+        for name, body in plain:
+            query = query.with_(exp.to_identifier(name, quoted=True), as_=body, copy=False)
+        query = query.order_by(_col("patient_id", ms))
+        kinds = tuple(pc.criterion.kind for pc in protocol.criteria)
+        return CompiledProtocol(protocol.id, tuple(ids), kinds, query)
+
+    # the search: only patients who fail, and only criteria that can lift, give candidates
+    lifting = _lifting(protocol)
+    fixed = [i for i in ids if i not in lifting]
+    ms = main_status
+    searched = exp.and_(
+        exp.EQ(this=_col(STATUS, ms), expression=_str("ineligible")),
+        *(exp.NEQ(this=_col(i, ms), expression=_str("fail")) for i in fixed),
+    )
+    union: exp.Expr | None = None
+    for select in _candidate_selects(protocol, compiler, lifting):
+        union = select if union is None else exp.union(union, select, distinct=False)
+    assert union is not None
+    u, sp = "u", SCREENING_BASE
+    horizon = _add_days(_col("first_dose", sp), exp.Literal.number(HORIZON_DAYS))
+    candidate_days = (
+        exp.select(_col("patient_id", u), _col("day", u))
+        .distinct()
+        .from_(exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier(u))))
+        .join(exp.to_table(sp).as_(sp), on=exp.EQ(this=_col("patient_id", sp), expression=_col("patient_id", u)))
+        .join(exp.to_table(ms).as_(ms), on=exp.EQ(this=_col("patient_id", ms), expression=_col("patient_id", u)))
+        .where(searched)
+        .where(exp.GT(this=_col("day", u), expression=_col("first_dose", sp)))
+        .where(exp.LTE(this=_col("day", u), expression=horizon))
+    )
+    c = "cd"
+    attributes = [_col(col, sp) for col in PATIENT_COLUMNS if col not in ("as_of", "first_dose")]
+    candidates = (
+        exp.select(
+            *attributes,
+            _col("as_of", sp),
+            _alias(_col("day", c), "first_dose"),
+            _col("data_ref", sp),
+        )
+        .from_(exp.to_table(sp).as_(sp))
+        .join(
+            exp.to_table("candidate_days").as_(c),
+            on=exp.EQ(this=_col("patient_id", c), expression=_col("patient_id", sp)),
+        )
+    )
+    later = RuleCompiler(
+        knowledge, compiler.settings, prefix="e_", screening=_CANDIDATES, ctes=compiler.ctes, _memo=compiler._memo
+    )
+    search, search_status = _verdict_frames(protocol, later, "search")
+    es = search_status
+    lifted = (
+        exp.select(_col("patient_id", es), _alias(exp.Min(this=_col("first_dose", es)), "day"))
+        .from_(exp.to_table(es).as_(es))
+        .where(exp.NEQ(this=_col(STATUS, es), expression=_str("ineligible")))
+        .group_by(_col("patient_id", es))
+    )
+    lf = "lifted"
+    earliest_day = (
+        exp.Case()
+        .when(exp.NEQ(this=_col(STATUS, ms), expression=_str("ineligible")), _col("first_dose", ms))
+        .else_(_col("day", lf))
+    )
+    query = (
+        exp.select(
+            _col("patient_id", ms),
+            *(_col(i, ms) for i in ids),
+            _col(STATUS, ms),
+            _alias(earliest_day, EARLIEST),
+        )
+        .from_(exp.to_table(ms).as_(ms))
+        .join(
+            exp.to_table(lf).as_(lf),
+            on=exp.EQ(this=_col("patient_id", lf), expression=_col("patient_id", ms)),
+            join_type="left",
+        )
+    )
+    ctes: list[tuple[str, exp.Select]] = [
+        (sp, base),
+        (SCREENING, exp.select(exp.Star()).from_(exp.to_table(sp))),
+        *((cte.name, cte.query) for cte in compiler.ctes[:n_main]),
+        *main,
+        ("candidate_days", candidate_days),
+        (_CANDIDATES, candidates),
+        *((cte.name, cte.query) for cte in compiler.ctes[n_main:]),
+        *search,
+        (lf, lifted),
+    ]
+    for name, body in ctes:
+        query = query.with_(exp.to_identifier(name, quoted=True), as_=body, copy=False)
+    query = query.order_by(_col("patient_id", ms))
+    return CompiledProtocol(protocol.id, tuple(ids), tuple(pc.criterion.kind for pc in protocol.criteria), query)
 
 
 def status_of(verdicts: Iterable[str]) -> str:
@@ -94,24 +447,19 @@ def status_of(verdicts: Iterable[str]) -> str:
 
 
 def prescreen(
-    con: duckdb.DuckDBPyConnection,
+    con: Any,
     protocol: LoadedProtocol,
     knowledge: Knowledge,
     as_of: date | None = None,
     first_dose: date | None = None,
     dialect: str = "duckdb",
-) -> list[dict[str, str]]:
-    """One dict per patient (ordered by id): `patient_id`, each criterion's verdict and
-    `status`.
+) -> list[dict[str, Any]]:
+    """One dict per patient (ordered by id): `patient_id`, each criterion's verdict,
+    `status` and `earliest_eligible`, from a DB-API connection (DuckDB's by default).
 
     With `as_of` (and optionally `first_dose`, default the as-of date) every patient is
     screened at those dates; otherwise at the dates stored with each patient."""
     dates = Dates.literal(as_of, first_dose or as_of) if as_of is not None else None
     compiled = compile_protocol(protocol, knowledge, dates)
-    rows: dict[str, dict[str, str]] = {}
-    for criterion in compiled.criteria:
-        for patient, value in con.execute(criterion.sql(dialect)).fetchall():
-            rows.setdefault(patient, {"patient_id": patient})[criterion.id] = value
-    for row in rows.values():
-        row["status"] = status_of(row[c.id] for c in compiled.criteria)
-    return list(rows.values())
+    rows = con.execute(compiled.sql(dialect)).fetchall()
+    return [dict(zip(compiled.columns, row, strict=True)) for row in rows]
