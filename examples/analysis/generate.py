@@ -12,6 +12,15 @@ The model, per subject (a plausible single-arm phase 2 in solid tumours):
    progress later; non-responders are SD or PD; progression times are exponential.
 4. Death exponential after progression (rarely before it); treatment ends at PD, death
    or toxicity; about half of those who stop start another anti-cancer therapy.
+5. Lesion reads (`lesion_measurements`), from a generator seeded per subject so the
+   fields above do not move: a baseline 3–21 days before the first dose with 1–3
+   non-nodal target lesions (12–45 mm) and, for half, a non-target bone lesion; at each
+   assessment, diameters that give its recorded response under RECIST 1.1 (PR 35–65 %
+   of baseline, never growing; CR all gone; SD 75–110 % of the nadir; PD ≥ 30 % above the
+   nadir or a new lesion; NE one target not read). Each draw is checked with
+   `trialdesk.recist.time_point_responses` and drawn again until it gives the recorded
+   responses.
+6. `screened`: the enrolled plus a seeded number of screen failures (about 1 in 3).
 
 It also writes trial_dataset.schema.json, the JSON Schema of the format
 (`trialdesk.analysis.trial_dataset_schema()`).
@@ -28,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from trialdesk.analysis import trial_dataset_schema
+from trialdesk.recist import SubjectRecord, time_point_responses
 
 SNAPSHOT = dt.date(2026, 12, 31)
 HERE = Path(__file__).parent
@@ -37,7 +47,77 @@ def _date(start: dt.date, days: float) -> dt.date:
     return start + dt.timedelta(days=round(days))
 
 
-def _subject(rng: random.Random, number: int, first_enrolment: dt.date, response_rate: float) -> dict[str, Any]:
+SITES = ("liver", "lung", "pancreas", "peritoneum", "adrenal")
+
+
+def _reads(
+    rng: random.Random, baseline: dt.date, responses: list[dict[str, str]]
+) -> tuple[list[float], bool, list[tuple[list[float | None], bool, bool]]]:
+    """One draw: baseline diameters, a non-target lesion or not, and per assessment the
+    diameters (None = not read), the non-target lesion gone, and a new lesion."""
+    sizes = [float(rng.randint(12, 45)) for _ in range(rng.randint(1, 3))]
+    non_target = rng.random() < 0.5
+    fraction, nadir = 1.0, 1.0
+    visits: list[tuple[list[float | None], bool, bool]] = []
+    for item in responses:
+        response, new = item["response"], False
+        if response == "PR":
+            fraction = min(fraction, rng.uniform(0.35, 0.65))
+        elif response == "CR":
+            fraction = 0.0
+        elif response == "SD":
+            fraction = max(0.75, nadir * rng.uniform(0.95, 1.1))
+        elif response == "PD":
+            fraction = max(nadir * rng.uniform(1.3, 1.6), nadir + 0.3)
+            new = rng.random() < 0.5
+        diameters: list[float | None] = [round(d * fraction) for d in sizes]
+        if response == "NE":
+            diameters[rng.randrange(len(diameters))] = None
+        else:
+            nadir = min(nadir, fraction)
+        visits.append((diameters, response == "CR", new))
+    return sizes, non_target, visits
+
+
+def _lesions(sites: list[str], diameters: list[float | None], non_target: bool, gone: bool) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = [
+        {"id": f"T{i + 1}", "site": site, "kind": "target", "diameter_mm": d}
+        for i, (site, d) in enumerate(zip(sites, diameters, strict=True))
+    ]
+    if non_target:
+        found.append({"id": "N1", "site": "bone", "kind": "non_target", "status": "absent" if gone else "present"})
+    return found
+
+
+def _lesion_measurements(seed: str, first_dose: dt.date, responses: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Lesion reads that RECIST 1.1 turns into exactly the recorded responses."""
+    rng = random.Random(seed)
+    baseline = _date(first_dose, -rng.randint(3, 21))
+    for _ in range(200):
+        sizes, non_target, visits = _reads(rng, baseline, responses)
+        sites = rng.sample(SITES, len(sizes))
+
+        reads = [
+            {"date": baseline.isoformat(), "visit": "baseline", "lesions": _lesions(sites, [*sizes], non_target, False)}
+        ]
+        for number, (item, (diameters, gone, new)) in enumerate(zip(responses, visits, strict=True), start=1):
+            read: dict[str, Any] = {
+                "date": item["date"],
+                "visit": f"assessment {number}",
+                "lesions": _lesions(sites, diameters, non_target, gone),
+            }
+            if new:
+                read["new_lesions"] = [{"site": "liver"}]
+            reads.append(read)
+        record = SubjectRecord.model_validate({"id": seed, "start_date": first_dose.isoformat(), "assessments": reads})
+        if [str(p.overall) for p in time_point_responses(record)] == [r["response"] for r in responses]:
+            return reads
+    raise RuntimeError(f"no lesion reads reproduce the responses of {seed}")
+
+
+def _subject(
+    rng: random.Random, number: int, first_enrolment: dt.date, response_rate: float, rng_seed: int
+) -> dict[str, Any]:
     enrolment = _date(first_enrolment, rng.uniform(0, 425))
     first_dose = _date(enrolment, rng.randint(1, 7))
     responder = rng.random() < response_rate
@@ -79,6 +159,7 @@ def _subject(rng: random.Random, number: int, first_enrolment: dt.date, response
     if therapy is not None and (therapy > SNAPSHOT or (death_date and therapy >= death_date)):
         therapy = None
     alive = death_date or _date(SNAPSHOT, -rng.randint(0, 30))
+    reads = _lesion_measurements(f"{rng_seed}-{number:03d}", first_dose, assessments)
     return {
         "subject_id": f"{number:03d}",
         "enrolment_date": enrolment.isoformat(),
@@ -90,15 +171,18 @@ def _subject(rng: random.Random, number: int, first_enrolment: dt.date, response
         "end_of_treatment_date": end.isoformat() if ended else None,
         "end_of_treatment_reason": reason if ended else None,
         "subsequent_therapy_date": therapy.isoformat() if therapy else None,
+        "lesion_measurements": reads,
     }
 
 
 def generate(trial_id: str, n: int, *, seed: int, first_enrolment: dt.date, response_rate: float) -> dict[str, Any]:
     """A synthetic dataset in the `trialdesk.analysis.TrialDataset` JSON form."""
     rng = random.Random(seed)
-    subjects = [_subject(rng, i + 1, first_enrolment, response_rate) for i in range(n)]
+    subjects = [_subject(rng, i + 1, first_enrolment, response_rate, seed) for i in range(n)]
     subjects.sort(key=lambda s: (s["enrolment_date"], s["subject_id"]))
-    return {"trial_id": trial_id, "subjects": subjects}
+    failures = random.Random(f"{seed}-screening")
+    screened = n + sum(failures.random() < 1 / 3 for _ in range(n * 3 // 2))
+    return {"trial_id": trial_id, "screened": screened, "subjects": subjects}
 
 
 def main() -> None:

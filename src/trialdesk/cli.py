@@ -470,6 +470,69 @@ class Vocabulary(StrEnum):
     attestations = "attestations"
 
 
+@app.command("report")
+def report_cli(
+    dataset: Annotated[Path, typer.Argument(help="trial dataset, .json or .csv (see examples/analysis/)")],
+    trial: Annotated[str, typer.Option("--trial", "-t", help="trial id, e.g. NCT07077564")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="the HTML file to write")],
+    cutoff: Annotated[
+        str | None, typer.Option("--cutoff", help="data cut-off, YYYY-MM-DD (default: the latest date in the dataset)")
+    ] = None,
+    ci: Annotated[
+        CiType, typer.Option("--ci", help="Kaplan-Meier interval: log (R survival) or log-log (lifelines)")
+    ] = CiType.log_log,
+    wilson: Annotated[bool, typer.Option("--wilson", help="Wilson intervals for ORR/DCR instead of exact")] = False,
+    target: Annotated[
+        int | None, typer.Option("--target", help="enrolment target for the design (default: the protocol's)")
+    ] = None,
+    svg: Annotated[bool, typer.Option("--svg", help="inline SVG figures instead of PNG")] = False,
+    protocols: ProtocolsDir = None,
+) -> None:
+    """One self-contained HTML report: endpoints, subject flow, design, censoring rules, figures."""
+    from trialdesk.analysis.commands import report_command
+    from trialdesk.errors import TrialdeskError
+
+    day = _date(cutoff, "--cutoff")
+    try:
+        written = report_command(
+            dataset,
+            trial,
+            out,
+            day,
+            ci_type=ci.value,
+            proportion_ci="wilson" if wilson else "exact",
+            target=target,
+            protocols=protocols,
+            figure_format="svg" if svg else "png",
+        )
+    except TrialdeskError as exc:
+        _fail(str(exc))
+    typer.echo(f"wrote {written}", err=True)
+
+
+@app.command("adam")
+def adam_cli(
+    dataset: Annotated[Path, typer.Argument(help="trial dataset, .json or .csv (see examples/analysis/)")],
+    trial: Annotated[str, typer.Option("--trial", "-t", help="trial id, e.g. NCT07077564")],
+    out_dir: Annotated[Path, typer.Option("--output", "-o", help="folder for adsl.csv, adrs.csv, adtte.csv")],
+    cutoff: Annotated[
+        str | None, typer.Option("--cutoff", help="data cut-off, YYYY-MM-DD (default: the latest date in the dataset)")
+    ] = None,
+    confirm: Annotated[bool, typer.Option("--confirm/--no-confirm", help="DOR for confirmed responders")] = True,
+) -> None:
+    """ADaM-style ADSL, ADRS (OVRLRESP, BOR, CBOR) and ADTTE (PFS, OS, DOR) as CSV."""
+    from trialdesk.analysis.commands import adam_command
+    from trialdesk.errors import TrialdeskError
+
+    day = _date(cutoff, "--cutoff")
+    try:
+        written = adam_command(dataset, trial, out_dir, day, confirm=confirm)
+    except TrialdeskError as exc:
+        _fail(str(exc))
+    for path in written:
+        typer.echo(f"wrote {path}", err=True)
+
+
 @app.command("knowledge")
 def knowledge_command(
     vocabulary: Annotated[Vocabulary, typer.Argument(help="which vocabulary to list")],

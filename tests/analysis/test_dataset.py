@@ -37,6 +37,7 @@ def subject(**changes: Any) -> dict[str, Any]:
         "end_of_treatment_date": "2026-07-02",
         "end_of_treatment_reason": "progression",
         "subsequent_therapy_date": "2026-08-01",
+        "lesion_measurements": [],
     }
     return record | changes
 

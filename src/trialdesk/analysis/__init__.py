@@ -12,8 +12,15 @@ The pieces, each usable alone:
 - `binomial_confidence_interval`, `BinomialProportion` — ORR and DCR (Clopper–Pearson, Wilson)
 - `kaplan_meier`, `SurvivalEstimate` — median with log or log-log CI, landmarks, at risk
 - `CensoringRules`, `derive_progression_free_survival`, `derive_overall_survival` — FDA 2018
+- `count_subject_flow` — CONSORT-style counts; `derive_tumour_size_changes` — % change
+  in the sum of diameters from the lesion reads (RECIST 1.1)
+- `build_report` — the self-contained HTML report; `derive_adam` — ADSL, ADRS, ADTTE
+- `trialdesk.analysis.figures` — waterfall, spider, swimmer, Kaplan–Meier (matplotlib is
+  imported only when a figure is drawn)
+- `report_command`, `adam_command` (in `trialdesk.analysis.commands`) — the CLI bodies
 """
 
+from trialdesk.analysis.adam import AdamDataset, AdamDatasets, derive_adam
 from trialdesk.analysis.censoring import (
     DAYS_PER_MONTH,
     CensoringRules,
@@ -22,6 +29,7 @@ from trialdesk.analysis.censoring import (
     derive_progression_free_survival,
     derive_time_on_treatment,
 )
+from trialdesk.analysis.consort import SubjectFlow, count_subject_flow
 from trialdesk.analysis.dataset import (
     CSV_COLUMNS,
     TimePointAssessment,
@@ -36,30 +44,43 @@ from trialdesk.analysis.dataset import (
 )
 from trialdesk.analysis.endpoints import EndpointAnalysis, SubjectEndpoints, derive_subject_endpoints
 from trialdesk.analysis.proportions import BinomialProportion, binomial_confidence_interval
+from trialdesk.analysis.report import TrialReport, build_report, latest_recorded_date
 from trialdesk.analysis.service import analyse_trial_file
 from trialdesk.analysis.survival import SurvivalEstimate, SurvivalPoint, kaplan_meier
+from trialdesk.analysis.tumour_size import TumourSizeChanges, TumourSizeCourse, derive_tumour_size_changes
 
 __all__ = [
     "CSV_COLUMNS",
     "DAYS_PER_MONTH",
+    "AdamDataset",
+    "AdamDatasets",
     "BinomialProportion",
     "CensoringRules",
     "EndpointAnalysis",
     "SubjectEndpoints",
+    "SubjectFlow",
     "SurvivalEstimate",
     "SurvivalPoint",
     "TimePointAssessment",
     "TimeToEvent",
     "TrialDataset",
+    "TrialReport",
     "TrialSubject",
+    "TumourSizeChanges",
+    "TumourSizeCourse",
     "analyse_trial_file",
     "binomial_confidence_interval",
+    "build_report",
+    "count_subject_flow",
     "dataset_at_cutoff",
+    "derive_adam",
     "derive_overall_survival",
     "derive_progression_free_survival",
     "derive_subject_endpoints",
     "derive_time_on_treatment",
+    "derive_tumour_size_changes",
     "kaplan_meier",
+    "latest_recorded_date",
     "load_trial_dataset",
     "subject_at_cutoff",
     "trial_dataset_from_csv",

@@ -13,6 +13,14 @@ JSON follows `TrialDataset` (`trial_dataset_schema()` gives its JSON Schema):
 `assessments` are the RECIST 1.1 time-point (overall) responses after baseline: CR, PR,
 SD, PD or NE (§4.4.1, Table 1), one per assessment date.
 
+Two optional fields feed the report (JSON only; the CSV form has neither):
+- `screened` (dataset level): patients screened, counted at the dataset's snapshot — the
+  top box of the CONSORT-style flow. Omitted, the report says it was not recorded.
+- `lesion_measurements` (subject level): the RECIST 1.1 lesion reads, baseline first, in
+  the `trialdesk.recist` assessment form (`{"date", "visit", "lesions": [{"id", "site",
+  "kind", "diameter_mm"}, ...], "new_lesions": [...]}`). The waterfall and spider plots
+  need them; each follow-up read must have its time-point response under `assessments`.
+
 CSV has one row per assessment (subject columns repeated on each row; a subject without
 any assessment has one row with `assessment_date` and `response` empty), header:
 
@@ -32,6 +40,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from trialdesk.errors import AnalysisError, validation_fix
+from trialdesk.recist.record import AssessmentRecord
 
 TimePointCategory = Literal["CR", "PR", "SD", "PD", "NE"]
 SUBJECT_COLUMNS = (
@@ -73,6 +82,11 @@ class TrialSubject(BaseModel):
     end_of_treatment_date: dt.date | None = None
     end_of_treatment_reason: str | None = None
     subsequent_therapy_date: dt.date | None = None
+    lesion_measurements: tuple[AssessmentRecord, ...] = Field(
+        default=(),
+        description="optional RECIST 1.1 lesion reads, baseline (the earliest) first; every later read "
+        "needs its time-point response under assessments",
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> TrialSubject:
@@ -93,7 +107,20 @@ class TrialSubject(BaseModel):
             raise ValueError("two assessments share a date: give one time-point response per date")
         if any(d < self.enrolment_date for d in dates):
             raise ValueError("an assessment is dated before enrolment_date")
+        self._lesion_reads_match(set(dates))
         return self
+
+    def _lesion_reads_match(self, response_dates: set[dt.date]) -> None:
+        reads = sorted(r.date for r in self.lesion_measurements)
+        if len(set(reads)) != len(reads):
+            raise ValueError("lesion_measurements: two reads share a date: merge them into one")
+        # the earliest read is the baseline; every later one is a follow-up with a response
+        unmatched = [d.isoformat() for d in reads[1:] if d not in response_dates]
+        if unmatched:
+            raise ValueError(
+                f"lesion_measurements: the read(s) of {', '.join(unmatched)} have no time-point response "
+                "under assessments: add the response of that date, or remove the read"
+            )
 
     @property
     def start_date(self) -> dt.date:
@@ -107,6 +134,9 @@ class TrialDataset(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     trial_id: str = Field(min_length=1)
+    screened: int | None = Field(
+        default=None, ge=0, description="optional: patients screened (all consented), at the dataset's snapshot"
+    )
     subjects: tuple[TrialSubject, ...]
 
     @model_validator(mode="after")
@@ -116,6 +146,11 @@ class TrialDataset(BaseModel):
             if subject.subject_id in seen:
                 raise ValueError(f"subject_id {subject.subject_id!r} appears twice")
             seen.add(subject.subject_id)
+        if self.screened is not None and self.screened < len(self.subjects):
+            raise ValueError(
+                f"screened is {self.screened} but {len(self.subjects)} subjects are enrolled: "
+                "count every screened patient, the enrolled included"
+            )
         return self
 
 
@@ -176,7 +211,12 @@ def trial_dataset_from_csv(text: str, *, trial_id: str, source: str = "input") -
 def load_trial_dataset(path: Path, *, trial_id: str | None = None) -> TrialDataset:
     """Load a dataset from `.json` or `.csv` (CSV needs `trial_id`; for JSON, when given,
     it must match the file's)."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AnalysisError(f"{path}: cannot read: {exc.strerror}", fix="check the dataset path") from None
+    except UnicodeDecodeError:
+        raise AnalysisError(f"{path}: not UTF-8 text", fix="save the dataset as UTF-8 JSON or CSV") from None
     if path.suffix.lower() == ".csv":
         if trial_id is None:
             raise AnalysisError(f"{path}: a CSV dataset needs a trial id", fix="pass trial_id (--trial)")
@@ -218,6 +258,7 @@ def subject_at_cutoff(subject: TrialSubject, cutoff: dt.date) -> TrialSubject | 
             "end_of_treatment_date": eot,
             "end_of_treatment_reason": subject.end_of_treatment_reason if eot else None,
             "subsequent_therapy_date": seen(subject.subsequent_therapy_date),
+            "lesion_measurements": tuple(r for r in subject.lesion_measurements if r.date <= cutoff),
         }
     )
 
@@ -225,4 +266,5 @@ def subject_at_cutoff(subject: TrialSubject, cutoff: dt.date) -> TrialSubject | 
 def dataset_at_cutoff(dataset: TrialDataset, cutoff: dt.date) -> TrialDataset:
     """The dataset as of `cutoff` (see `subject_at_cutoff`); subjects enrolled later dropped."""
     kept = (subject_at_cutoff(s, cutoff) for s in dataset.subjects)
-    return TrialDataset(trial_id=dataset.trial_id, subjects=tuple(s for s in kept if s is not None))
+    subjects = tuple(s for s in kept if s is not None)
+    return dataset.model_copy(update={"subjects": subjects})

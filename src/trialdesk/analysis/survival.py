@@ -13,8 +13,9 @@ The median is the first time S(t) ≤ 0.5 (lifelines; R takes the midpoint when 
 exactly 0.5 over an interval). Its confidence interval is where the pointwise bands cross
 0.5 (Brookmeyer & Crowley, Biometrics 1982;38:29–41): the lower limit is the first time
 the lower band is ≤ 0.5, the upper limit the first time the upper band is; None = not
-reached. At tied times events come before censorings (a subject censored at t was at
-risk at t), as in lifelines and R.
+reached — also when S reaches 0 before the upper band crosses 0.5, where R gives NA. At
+tied times events come before censorings (a subject censored at t was at risk at t), as
+in lifelines and R.
 """
 
 from __future__ import annotations
@@ -210,13 +211,12 @@ def _band(s: float, variance: float, z: float, ci_type: SurvivalCI) -> tuple[flo
 
 
 def _first_at_or_below(table: Sequence[SurvivalPoint], attribute: str) -> float | None:
+    # Where S reaches 0 the band is undefined (None), and a band that has not crossed 0.5
+    # before then gives no limit: R's survfit prints NA there (aml, Nonmaintained arm:
+    # median 23, 0.95LCL 8, 0.95UCL NA although the last subject dies at 45).
     for point in table:
         value = getattr(point, attribute)
         if value is not None and value <= 0.5:
-            return point.time
-    # a band that stops (S reached 0) crossed 0.5 no later than there
-    for point in table:
-        if point.survival is not None and point.survival <= 0.0:
             return point.time
     return None
 

@@ -7,6 +7,7 @@
     simon_design(1, 10, 5, 29, p0=0.10, p1=0.30)                     # a protocol's stated rule
     consistent_designs(35, alpha=0.05, power=0.80)                   # which (p0, p1) give n = 35
     nct07520357_proposal()                                           # a proposal, with its assumptions
+    trial_design("NCT07077564", target_enrolment=35)                 # a report's design section
     Console().print(render_design(designs))                          # people; .to_dict() for machines
 
 Every function checks its arguments first and raises `trialdesk.errors.DesignError` naming
@@ -25,10 +26,12 @@ from trialdesk.design.proposal import DesignProposal, nct07520357_proposal, prop
 from trialdesk.design.render import render_design
 from trialdesk.design.simon import N_MAX_LIMIT, SimonDesign, SimonDesigns, simon_design, simon_two_stage
 from trialdesk.design.single_stage import SingleStageDesign, ahern_single_stage
+from trialdesk.design.trial import PROPOSALS, trial_design
 
 __all__ = [
     "NEN_RESPONSE_PAIRS",
     "N_MAX_LIMIT",
+    "PROPOSALS",
     "ConsistentDesigns",
     "DesignMatch",
     "DesignProposal",
@@ -46,4 +49,5 @@ __all__ = [
     "render_design",
     "simon_design",
     "simon_two_stage",
+    "trial_design",
 ]
