@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from trialdesk.ingest.cli import app as import_app
+from trialdesk.ingest.cli import export_app
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -35,6 +38,8 @@ app.add_typer(protocol_app, name="protocol")
 app.add_typer(schema_app, name="schema")
 design_app = typer.Typer(no_args_is_help=True, help="Single-arm phase 2 designs: Simon two-stage, A'Hern single-stage.")
 app.add_typer(design_app, name="design")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 
 
 class Format(StrEnum):

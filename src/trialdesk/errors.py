@@ -30,6 +30,19 @@ class RecordError(TrialdeskError):
         super().__init__(f"{path}: {message}", fix=fix)
 
 
+class FhirError(RecordError):
+    """A FHIR R4 bundle cannot be read as a patient record: not FHIR, the wrong resource
+    type, a missing required element or a reference to a resource the bundle lacks.
+
+    `resource` names the resource (``entry[3] Observation/hb-1``) and `element` its FHIR
+    path (``Observation.status``), so the message says where to look."""
+
+    def __init__(self, resource: str, element: str, message: str, *, fix: str | None = None) -> None:
+        self.resource = resource
+        self.element = element
+        super().__init__(f"{resource}: {element}" if element else resource, message, fix=fix)
+
+
 # How to fix a field that fails validation, by pydantic's error type: shared by every
 # input format (patient records, tumour assessments, lab files).
 _VALIDATION_FIXES = {

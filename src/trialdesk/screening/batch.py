@@ -4,19 +4,19 @@ file (its error is reported on its row; the others are still screened)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from trialdesk.errors import RecordError, TrialdeskError
 from trialdesk.knowledge.base import Knowledge
-from trialdesk.patient.load import load_patient
+from trialdesk.patient.load import load_patient_with_report
 from trialdesk.patient.view import build_view
 from trialdesk.screening.result import ScreeningResult
 from trialdesk.screening.screen import Screener, match
 from trialdesk.screening.toxicity import ctcae_lab_grader
 
-RECORD_SUFFIXES = (".json", ".yaml", ".yml")
+RECORD_SUFFIXES = (".json", ".yaml", ".yml", ".ndjson")
 
 
 def record_files(paths: Iterable[Path]) -> list[Path]:
@@ -56,11 +56,15 @@ def screen_files(
     grade_lab = ctcae_lab_grader(knowledge)
     for path in files:
         try:
-            view = build_view(load_patient(path), knowledge, as_of, grade_lab)
+            # a FHIR bundle comes with its import report: what could not be mapped
+            patient, notes = load_patient_with_report(path)
+            view = build_view(patient, knowledge, as_of, grade_lab)
             if ordered:
                 results = tuple(match(view, screeners, as_of, first_dose))
             else:
                 results = tuple(s.screen(view, as_of, first_dose) for s in screeners)
+            if notes:
+                results = tuple(replace(r, warnings=r.warnings + tuple(notes)) for r in results)
             yield PatientOutcome(path, results)
         except RecordError as exc:
             # checks against the knowledge base name the field; add the file it is in
