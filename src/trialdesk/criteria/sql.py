@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from typing import Literal as Lit
 
 from sqlglot import exp
@@ -133,8 +134,15 @@ def _cmp(left: exp.Expr, op: str, right: exp.Expr) -> exp.Expr:
     return node(this=left, expression=right)
 
 
+def day_count(days: exp.Expr) -> exp.Expr:
+    """A number of days as date arithmetic takes it: Spark's DATE_ADD accepts an INT only,
+    and DATEDIFF, CEIL and the other day counts are BIGINT there (DOUBLE or NUMERIC
+    elsewhere)."""
+    return days if isinstance(days, exp.Literal) else exp.cast(days, exp.DataType.build("INT"))
+
+
 def _days_ago(ref: exp.Expr, days: exp.Expr) -> exp.Expr:
-    return exp.cast(exp.DateSub(this=ref, expression=days, unit=exp.var("DAY")), exp.DataType.build("DATE"))
+    return exp.cast(exp.DateSub(this=ref, expression=day_count(days), unit=exp.var("DAY")), exp.DataType.build("DATE"))
 
 
 def _elapsed(day: exp.Expr, ref: exp.Expr) -> exp.Expr:
@@ -231,6 +239,38 @@ class _Scope:
     alias: str
 
 
+@dataclass
+class _Group:
+    """The per-patient (or per screening row, when dated) aggregate of one section: one
+    `lvl_n` column per quantifier over it, and its `denied_n_i` flags."""
+
+    name: str
+    section: str
+    alias: str
+    keys: tuple[str, ...]
+    screening: str
+    columns: list[tuple[str, exp.Expr]]
+
+    def build(self, compiler: RuleCompiler) -> Cte:
+        a = self.alias
+        frame: dict[str, exp.Expr] = {"patient_id": _col("patient_id", a), "item_index": _col("item_index", a)}
+        query = exp.select().from_(exp.to_table(self.section).as_(a))
+        if self.keys == _KEY_SCREENING:
+            s = self.screening
+            query = query.join(
+                exp.to_table(s).as_(s), on=exp.EQ(this=_col("patient_id", s), expression=_col("patient_id", a))
+            )
+            frame["first_dose"] = _col("first_dose", s)
+        query = compiler.join_ctes(query, [e for _, e in self.columns], frame)
+        group = [frame[k] for k in self.keys]
+        query = query.select(
+            *(exp.alias_(g.copy(), k) for g, k in zip(group, self.keys, strict=True)),
+            *(exp.alias_(e, name) for name, e in self.columns),
+            copy=False,
+        ).group_by(*(g.copy() for g in group), copy=False)
+        return Cte(self.name, query, self.keys)
+
+
 def references(expression: exp.Expr) -> set[str]:
     """The table aliases an expression reads columns of."""
     return {column.table for column in expression.find_all(exp.Column)}
@@ -253,31 +293,71 @@ class RuleCompiler:
     screening: str = SCREENING
     base: str = SCREENING_BASE
     ctes: list[Cte] = field(default_factory=list)
-    _memo: dict[object, Cte] = field(default_factory=dict)
+    _memo: dict[object, Any] = field(default_factory=dict)
+    # quantifier aggregates, one CTE per section (and dating): built when emitted
+    _groups: dict[str, _Group] = field(default_factory=dict)
+    _keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _emitted: set[str] = field(default_factory=set)
 
     def truth(self, node: ast.Expr, where: str) -> exp.Expr:
         """The rule's truth per screening row as a nullable BOOLEAN over `s` and the CTEs
         (`join_ctes` adds them to a frame); `where` names the criterion in errors."""
         return self._expr(node, None, where)
 
-    def cte(self, name: str) -> Cte:
-        return next(c for c in self.ctes if c.name == name)
-
     def join_ctes(self, query: exp.Select, expressions: list[exp.Expr], keys: dict[str, exp.Expr]) -> exp.Select:
         """Left-join every CTE the expressions read, on its keys taken from `keys`."""
         used: set[str] = set()
         for e in expressions:
             used |= references(e)
-        for c in self.ctes:
-            if c.name not in used:
+        for name, cte_keys in self._keys.items():
+            if name not in used:
                 continue
-            on = exp.and_(*(exp.EQ(this=_col(k, c.name), expression=keys[k].copy()) for k in c.keys))
-            query = query.join(exp.to_table(c.name).as_(c.name), on=on, join_type="left", copy=False)
+            on = exp.and_(*(exp.EQ(this=_col(k, name), expression=keys[k].copy()) for k in cte_keys))
+            query = query.join(exp.to_table(name).as_(name), on=on, join_type="left", copy=False)
         return query
 
+    def for_screening(self, screening: str, prefix: str) -> RuleCompiler:
+        """A compiler over another screening relation (candidate first doses) sharing
+        this one's CTEs: what does not depend on the first dose is computed once."""
+        return RuleCompiler(
+            self.knowledge,
+            self.settings,
+            prefix,
+            screening,
+            self.base,
+            self.ctes,
+            self._memo,
+            self._groups,
+            self._keys,
+            self._emitted,
+        )
+
+    def pending(self) -> list[Cte]:
+        """The CTEs not yet emitted, dependencies first; they count as emitted after."""
+        built = [c for c in self.ctes if c.name not in self._emitted]
+        built += [g.build(self) for name, g in self._groups.items() if name not in self._emitted]
+        by_name = {c.name: c for c in built}
+        order: list[Cte] = []
+        seen: set[str] = set()
+
+        def visit(c: Cte) -> None:
+            if c.name in seen:
+                return
+            seen.add(c.name)
+            for name in sorted(references(c.query) & set(by_name)):
+                if name != c.name:
+                    visit(by_name[name])
+            order.append(c)
+
+        for c in built:
+            visit(c)
+        self._emitted |= {c.name for c in order}
+        return order
+
     def _add(self, memo_key: object, stem: str, query: exp.Select, keys: tuple[str, ...]) -> Cte:
-        cte = Cte(f"{self.prefix}{stem}{len(self.ctes)}", query, keys)
+        cte = Cte(f"{self.prefix}{stem}{len(self._keys)}", query, keys)
         self.ctes.append(cte)
+        self._keys[cte.name] = keys
         if memo_key is not None:
             self._memo[memo_key] = cte
         return cte
@@ -288,7 +368,7 @@ class RuleCompiler:
         used: set[str] = set()
         for e in expressions:
             used |= references(e)
-        return self.screening in used or any(c.name in used and c.keys == _KEY_SCREENING for c in self.ctes)
+        return self.screening in used or any(self._keys.get(name) == _KEY_SCREENING for name in used)
 
     # -- expressions ----------------------------------------------------------------------
     def _expr(self, node: ast.Expr, scope: _Scope | None, where: str) -> exp.Expr:
@@ -315,7 +395,8 @@ class RuleCompiler:
             found = self._any(node, where)
             return _not(found) if node.kind == "none" else found
         if isinstance(node, ast.Attested):
-            return _col("value", self._attestation(node.topic).name)
+            cte, prefix = self._attestation(node.topic)
+            return _col(prefix + "value", cte)
         raise CompileError(f"criterion {where}: no SQL for {type(node).__name__}")
 
     def _ref(self, name: str, *, fresh: bool = False, frame: str | None = None) -> exp.Expr:
@@ -327,15 +408,18 @@ class RuleCompiler:
         return _col("data_ref" if fresh else "first_dose", frame)
 
     # -- patient attributes and attestations ------------------------------------------------
-    def _attestation(self, topic: str) -> Cte:
-        """The newest attestation of a topic per patient (ties by record order)."""
-        key = ("attestation", topic)
+    def _attestation(self, topic: str) -> tuple[str, str]:
+        """The CTE and column prefix of the newest attestation of a topic per patient
+        (ties by record order): one CTE, a column trio per topic of the vocabulary."""
+        if topic not in self.knowledge.attestations:
+            raise CompileError(f"attestation topic {topic!r} is not in the vocabulary")
+        key = ("attestations",)
         if key in self._memo:
-            return self._memo[key]
+            return self._memo[key].name, f"{topic}__"
         a = "a"
         rank = exp.Window(
             this=exp.RowNumber(),
-            partition_by=[_col("patient_id", a)],
+            partition_by=[_col("patient_id", a), _col("topic", a)],
             order=exp.Order(
                 expressions=[
                     exp.Ordered(this=_col("on", a), desc=True, nulls_first=False),
@@ -343,29 +427,40 @@ class RuleCompiler:
                 ]
             ),
         )
-        ranked = (
-            exp.select(*(_col(c, a) for c in ("patient_id", "value", "quantity", "unit")), exp.alias_(rank, "rn"))
-            .from_(exp.to_table("attestations").as_(a))
-            .where(exp.EQ(this=_col("topic", a), expression=_str(topic)))
-        )
+        ranked = exp.select(
+            *(_col(c, a) for c in ("patient_id", "topic", "value", "quantity", "unit")), exp.alias_(rank, "rn")
+        ).from_(exp.to_table("attestations").as_(a))
+        columns: list[exp.Expr] = []
+        for name in sorted(self.knowledge.attestations):
+            this = exp.EQ(this=exp.column("topic", "ra"), expression=_str(name))
+            # one row per patient and topic remains: each aggregate reads that row's value
+            columns += [
+                exp.alias_(exp.LogicalOr(this=_case([(this, exp.column("value", "ra"))], _null())), f"{name}__value"),
+                exp.alias_(
+                    exp.Max(this=_case([(this.copy(), exp.column("quantity", "ra"))], _null())), f"{name}__quantity"
+                ),
+                exp.alias_(exp.Max(this=_case([(this.copy(), exp.column("unit", "ra"))], _null())), f"{name}__unit"),
+            ]
         query = (
-            exp.select("patient_id", "value", "quantity", "unit")
+            exp.select(exp.column("patient_id", "ra"), *columns)
             .from_(ranked.subquery("ra"))
             .where(exp.EQ(this=exp.column("rn", "ra"), expression=_num(1)))
+            .group_by(exp.column("patient_id", "ra"))
         )
-        return self._add(key, "attest", query, _KEY_PATIENT)
+        return self._add(key, "attest", query, _KEY_PATIENT).name, f"{topic}__"
 
     def _attested_quantity(self, node: ast.Compare, left: ast.AttestationValue, where: str) -> exp.Expr:
         right = node.right
         if not isinstance(right, ast.Quantity) or right.unit not in _UNIT_DAYS:
             raise CompileError(f"criterion {where}: attestation({left.topic}) is compared with a duration only")
-        a = self._attestation(left.topic).name
-        unit_days = exp.Case(this=_col("unit", a))
+        a, prefix = self._attestation(left.topic)
+        quantity, unit_col = _col(prefix + "quantity", a), _col(prefix + "unit", a)
+        unit_days = exp.Case(this=unit_col)
         for unit, days in _UNIT_DAYS.items():
             unit_days = unit_days.when(_str(unit), _num(days))
-        stated = exp.Mul(this=_col("quantity", a), expression=_paren(unit_days))
+        stated = exp.Mul(this=quantity, expression=_paren(unit_days))
         return _case(
-            [(exp.or_(_is_null(_col("quantity", a)), _is_null(_col("unit", a))), _null())],
+            [(exp.or_(_is_null(quantity.copy()), _is_null(unit_col.copy())), _null())],
             _cmp(stated, node.op, _num(right.value * _UNIT_DAYS[right.unit])),
         )
 
@@ -406,29 +501,43 @@ class RuleCompiler:
         ref = self._ref(window.ref, fresh=True, frame=self.base)
         return _span_start(ref, window.duration), ref.copy()
 
-    def _review(self, section: str) -> Cte:
-        """The date a section was last reviewed as complete, per patient."""
-        key = ("review", section)
+    def _review(self, section: str) -> tuple[str, str]:
+        """The CTE and column of the date a section was last reviewed as complete, per
+        patient: one CTE, a column per section."""
+        key = ("reviews",)
+        column = f"reviewed_{section}"
         if key in self._memo:
-            return self._memo[key]
+            return self._memo[key].name, column
         r = "r"
-        query = (
-            exp.select(
-                _col("patient_id", r),
-                exp.alias_(
-                    exp.Max(this=_case([(_col("complete", r), _col("reviewed_on", r))], _null())), "reviewed_on"
+        columns = [
+            exp.alias_(
+                exp.Max(
+                    this=_case(
+                        [
+                            (
+                                exp.and_(exp.EQ(this=_col("section", r), expression=_str(name)), _col("complete", r)),
+                                _col("reviewed_on", r),
+                            )
+                        ],
+                        _null(),
+                    )
                 ),
+                f"reviewed_{name}",
             )
+            for name in sorted(set(ast.COLLECTIONS.values()))
+        ]
+        query = (
+            exp.select(_col("patient_id", r), *columns)
             .from_(exp.to_table("section_reviews").as_(r))
-            .where(exp.EQ(this=_col("section", r), expression=_str(section)))
             .group_by(_col("patient_id", r))
         )
-        return self._add(key, "review", query, _KEY_PATIENT)
+        return self._add(key, "reviews", query, _KEY_PATIENT).name, column
 
     def _section_fresh(self, section: str, frame: str | None = None) -> exp.Expr:
         """The section was reviewed as complete within review_max_age_days of the first
         dose (held at data_ref): a non-null BOOLEAN."""
-        reviewed = _col("reviewed_on", self._review(section).name)
+        cte, column = self._review(section)
+        reviewed = _col(column, cte)
         return exp.and_(
             _not(_is_null(reviewed)),
             exp.LTE(
@@ -534,12 +643,12 @@ class RuleCompiler:
             ).where(_is_null(_col("patient_id", s)))
             fresh = exp.and_(self._section_fresh("procedures", base), self._section_fresh("medications", base))
             support = _case([(fresh, _str("none"))], _str("unknown"))
-            for review in (self._review("procedures").name, self._review("medications").name):
-                candidates = candidates.join(
-                    exp.to_table(review).as_(review),
-                    on=exp.EQ(this=_col("patient_id", review), expression=_col("patient_id", o)),
-                    join_type="left",
-                )
+            review = self._review("procedures")[0]
+            candidates = candidates.join(
+                exp.to_table(review).as_(review),
+                on=exp.EQ(this=_col("patient_id", review), expression=_col("patient_id", o)),
+                join_type="left",
+            )
         rank = exp.Window(
             this=exp.RowNumber(),
             partition_by=[_col("patient_id", o)],
@@ -801,44 +910,80 @@ class RuleCompiler:
     def _any(self, node: ast.Quantifier, where: str) -> exp.Expr:
         """Per screening row: 2 if an item matches, 1 if one cannot be decided, else 0;
         no match is false only when the section is freshly reviewed or a documented
-        absence covers every kind of item the condition could match."""
+        absence covers every kind of item the condition could match.
+
+        The levels are columns of one aggregate per section (`_Group`), so a section is
+        scanned and grouped once however many quantifiers range over it."""
         if node.collection not in ast.COLLECTIONS:
             raise CompileError(f"criterion {where}: unknown collection {node.collection}")
         section = ast.COLLECTIONS[node.collection]
-        alias = f"i{len(self.ctes)}"
+        alias = f"i_{section}"
         inner = _Scope(node.collection, alias)
         truth = self._expr(node.where, inner, where) if node.where is not None else _bool(True)
-        present = exp.EQ(this=_col("present", alias), expression=_bool(True))
-        level = exp.alias_(exp.Max(this=_case([(present, _level(truth))], _null())), "lvl")
-        denials, subtypes = self._denial_flags(node, alias)
         dated = self._dated([truth])
-        keys = _KEY_SCREENING if dated else _KEY_PATIENT
         memo_key = ("any", node, self.screening if dated else None)
-        frame: dict[str, exp.Expr] = {"patient_id": _col("patient_id", alias), "item_index": _col("item_index", alias)}
-        query = exp.select().from_(exp.to_table(section).as_(alias))
-        if dated:
-            query = query.join(
-                exp.to_table(self.screening).as_(self.screening),
-                on=exp.EQ(this=_col("patient_id", self.screening), expression=_col("patient_id", alias)),
-            )
-            frame["first_dose"] = _col("first_dose", self.screening)
-        query = self.join_ctes(query, [truth], frame)
+        if memo_key in self._memo:
+            return self._decode_any(section, *self._memo[memo_key])
+        group = self._group(section, alias, dated, references(truth))
+        present: exp.Expr = exp.EQ(this=_col("present", alias), expression=_bool(True))
         identity = identity_filter(node.where)
+        match: exp.Expr | None = None
         if identity is not None:
             column, _ = self._column((identity[0],), inner, where)
-            query = query.where(exp.In(this=column, expressions=[_str(c) for c in sorted(identity[1])]))
-        group = [frame[k] for k in keys]
-        query = query.select(
-            *(exp.alias_(g.copy(), k) for g, k in zip(group, keys, strict=True)),
-            level,
-            *(exp.alias_(flag, f"denied_{i}") for i, (_, flag) in enumerate(denials)),
-        ).group_by(*(g.copy() for g in group))
-        q = (self._memo.get(memo_key) or self._add(memo_key, "any", query, keys)).name
+            match = exp.In(this=column, expressions=[_str(c) for c in sorted(identity[1])])
+            present = exp.and_(present, match.copy())
+        n = len(group.columns)
+        level = f"lvl_{n}"
+        group.columns.append((level, exp.Max(this=_case([(present, _level(truth))], _null()))))
+        denials, subtypes = self._denial_flags(node, alias)
+        names = [f"denied_{n}_{i}" for i in range(len(denials))]
+        for name, (_, flag) in zip(names, denials, strict=True):
+            # a documented absence counts only among the items the quantifier ranges over
+            if match is not None:
+                assert isinstance(flag, exp.Max)
+                assert isinstance(flag.this, exp.Case)
+                test = flag.this.args["ifs"][0]
+                test.set("this", exp.and_(test.this, match.copy()))
+            group.columns.append((name, flag))
+        found = (group.name, level, names, [key for key, _ in denials], subtypes)
+        self._memo[memo_key] = found
+        return self._decode_any(section, *found)
+
+    def _decode_any(
+        self,
+        section: str,
+        q: str,
+        level: str,
+        names: list[str],
+        denials: list[tuple[str, str | None]],
+        subtypes: frozenset[str] | None,
+    ) -> exp.Expr:
+        """A quantifier's truth from its group's columns; the section's freshness is read
+        on this compiler's screening row (the first dose it is screened at)."""
         settled: list[tuple[exp.Expr, exp.Expr]] = [(self._section_fresh(section), _bool(False))]
         if denials:
-            names = [f"denied_{i}" for i in range(len(denials))]
             settled.append((self._denied(subtypes, names, denials, q), _bool(False)))
-        return _switch(_col("lvl", q), [(_num(2), _bool(True)), (_num(1), _null())], _case(settled, _null()))
+        return _switch(_col(level, q), [(_num(2), _bool(True)), (_num(1), _null())], _case(settled, _null()))
+
+    def _group(self, section: str, alias: str, dated: bool, reads: set[str]) -> _Group:
+        """The aggregate of `section` for this screening relation (if dated) that a new
+        quantifier's columns can join; a new one when the quantifier reads the current one
+        (a quantifier nested in one over the same section)."""
+        keys = _KEY_SCREENING if dated else _KEY_PATIENT
+        for name, group in self._groups.items():
+            if (
+                group.section == section
+                and group.keys == keys
+                and group.screening == self.screening
+                and name not in self._emitted
+                and name not in reads
+            ):
+                return group
+        name = f"{self.prefix}{section}{len(self._keys)}"
+        group = _Group(name, section, alias, keys, self.screening, [])
+        self._groups[name] = group
+        self._keys[name] = keys
+        return group
 
     def _denial_flags(
         self, node: ast.Quantifier, alias: str
@@ -872,12 +1017,12 @@ class RuleCompiler:
         self,
         subtypes: frozenset[str] | None,
         names: list[str],
-        flags: list[tuple[tuple[str, str | None], exp.Expr]],
+        flags: list[tuple[str, str | None]],
         q: str,
     ) -> exp.Expr:
         """For each kind the condition can match, a whole denial of that kind or, for
         conditions, denials of every subtype it can match."""
-        column = {key: _col(name, q) for name, (key, _) in zip(names, flags, strict=True)}
+        column = {key: _col(name, q) for name, key in zip(names, flags, strict=True)}
 
         def has(key: tuple[str, str | None]) -> exp.Expr:
             return exp.EQ(this=exp.Coalesce(this=column[key], expressions=[_num(0)]), expression=_num(1))

@@ -29,7 +29,6 @@ from trialdesk.criteria.sql import (
     CompileError,
     Dates,
     RuleCompiler,
-    combine_readings,
     verdict,
 )
 from trialdesk.knowledge.base import Knowledge
@@ -83,16 +82,9 @@ def _screening_base(dates: Dates | None) -> exp.Select:
     ).from_(exp.to_table("patients").as_(p))
 
 
-# Verdict codes: the worst verdict is the largest, so a status is a maximum.
+# Verdict codes: the worst verdict is the largest, so a status is a GREATEST.
 _CODES = (("pass", 0), ("unknown", 1))
 _FAIL = 2
-# Each criterion's code takes two bits of a BIGINT word: 31 criteria a word, so that the
-# pivot back to one row per patient is a SUM per word, not an aggregate per criterion.
-_PER_WORD = 31
-
-
-def _word(k: int) -> tuple[int, int]:
-    return k // _PER_WORD, 4 ** (k % _PER_WORD)
 
 
 def _verdict_frames(
@@ -101,91 +93,52 @@ def _verdict_frames(
     """The verdict of every criterion and the status per row of the compiler's screening
     relation; returns the named SELECTs and the name of the last.
 
-    Each criterion is its own narrow frame (the screening row joined to the few CTEs its
-    rules read), and the frames are stacked and summed back to one row per screening row
-    with the verdicts packed two bits each: a single frame joined to every CTE copies
-    every column through every join, and a pivot with one aggregate per criterion costs
-    engines more than the criteria themselves."""
+    One frame: the screening row joined to the per-section aggregates, picks and
+    attestations the rules read (a few dozen joins, each CTE a handful of columns), each
+    reading a small integer code; then the readings combined and the status taken as the
+    greatest code."""
     s = compiler.screening
     keys: dict[str, exp.Expr] = {"patient_id": _col("patient_id", s), "first_dose": _col("first_dose", s)}
-    words = _word(len(protocol.criteria) - 1)[0] + 1
-    stacked: exp.Query | None = None
+    codes: list[exp.Expr] = []
+    names: list[list[str]] = []
     for k, pc in enumerate(protocol.criteria):
         c = pc.criterion
         where = f"{protocol.id}:{c.id}"
-        readings = [verdict(c.kind, compiler.truth(r.rule, where)) for r in pc.readings]
-        source: exp.Expr
-        if len(readings) == 1:
-            combined = readings[0]
-            table = s
-            source = exp.to_table(s).as_(s)
-            joined = [combined]
-        else:
-            # each reading computed once, in a derived table, then compared
-            table = "rd"
-            inner = exp.select(
-                _col("patient_id", s),
-                _col("first_dose", s),
-                *(_alias(e, f"reading_{i}") for i, e in enumerate(readings)),
-                copy=False,
-            ).from_(exp.to_table(s).as_(s), copy=False)
-            source = compiler.join_ctes(inner, readings, keys).subquery(table)
-            combined = combine_readings([_col(f"reading_{i}", table) for i in range(len(readings))])
-            joined = []
-        code = _decode(combined, list(_CODES), _FAIL)
-        word, weight = _word(k)
-        parts = [
-            _alias(
-                exp.Mul(this=exp.cast(code.copy(), "BIGINT"), expression=exp.Literal.number(weight))
-                if w == word
-                else _zero(),
-                f"w{w}",
-            )
-            for w in range(words)
-        ]
-        frame = exp.select(_col("patient_id", table), _col("first_dose", table), *parts, _alias(code, "code")).from_(
-            source
-        )
-        if joined:
-            frame = compiler.join_ctes(frame, joined, keys)
-        stacked = frame if stacked is None else exp.union(stacked, frame, distinct=False)
-    assert stacked is not None
-    v = f"{stem}_verdicts"
-    codes = (
-        exp.select(
-            _col("patient_id", v),
-            _col("first_dose", v),
-            *(_alias(exp.Sum(this=_col(f"w{w}", v)), f"w{w}") for w in range(words)),
-            _alias(exp.Max(this=_col("code", v)), STATUS),
-        )
-        .from_(exp.to_table(v).as_(v))
-        .group_by(_col("patient_id", v), _col("first_dose", v))
+        these = []
+        for i, r in enumerate(pc.readings):
+            name = f"c{k}_{i}"
+            codes.append(_alias(_decode(verdict(c.kind, compiler.truth(r.rule, where)), list(_CODES), _FAIL), name))
+            these.append(name)
+        names.append(these)
+    frame = exp.select(_col("patient_id", s), _col("first_dose", s), *codes, copy=False).from_(
+        exp.to_table(s).as_(s), copy=False
     )
-    cd = f"{stem}_codes"
-    names = []
-    for k, pc in enumerate(protocol.criteria):
-        word, weight = _word(k)
-        digit = exp.Mod(
-            this=_paren(exp.IntDiv(this=_col(f"w{word}", cd), expression=exp.Literal.number(weight))),
-            expression=exp.Literal.number(4),
-        )
-        names.append(_alias(_decode(digit, [(0, "pass"), (1, "unknown")], "fail"), pc.criterion.id))
+    frame = compiler.join_ctes(frame, codes, keys)
+    r = f"{stem}_readings"
+    combined = []
+    for k, these in enumerate(names):
+        first = _col(these[0], r)
+        if len(these) == 1:
+            combined.append(_alias(first, f"c{k}"))
+            continue
+        # readings that all agree give their verdict; any disagreement is unknown
+        agree = exp.and_(*(exp.EQ(this=first.copy(), expression=_col(n, r)) for n in these[1:]))
+        combined.append(_alias(exp.Case().when(agree, first.copy()).else_(exp.Literal.number(1)), f"c{k}"))
+    verdicts = exp.select(_col("patient_id", r), _col("first_dose", r), *combined).from_(exp.to_table(r).as_(r))
+    v = f"{stem}_verdicts"
+    count = len(protocol.criteria)
+    worst = exp.Greatest(this=_col("c0", v), expressions=[_col(f"c{k}", v) for k in range(1, count)])
     statuses = exp.select(
-        _col("patient_id", cd),
-        _col("first_dose", cd),
-        *names,
-        _alias(_decode(_col(STATUS, cd), [(0, "eligible"), (1, "undetermined")], "ineligible"), STATUS),
-    ).from_(exp.to_table(cd).as_(cd))
+        _col("patient_id", v),
+        _col("first_dose", v),
+        *(
+            _alias(_decode(_col(f"c{k}", v), [(0, "pass"), (1, "unknown")], "fail"), pc.criterion.id)
+            for k, pc in enumerate(protocol.criteria)
+        ),
+        _alias(_decode(worst, [(0, "eligible"), (1, "undetermined")], "ineligible"), STATUS),
+    ).from_(exp.to_table(v).as_(v))
     st = f"{stem}_status"
-    return [(v, stacked), (cd, codes), (st, statuses)], st  # type: ignore[list-item]
-
-
-def _zero() -> exp.Expr:
-    return exp.cast(exp.Literal.number(0), exp.DataType.build("BIGINT"))
-
-
-def _paren(e: exp.Expr) -> exp.Paren:
-    return exp.Paren(this=e)
+    return [(r, frame), (v, verdicts), (st, statuses)], st
 
 
 def _literal(value: str | int) -> exp.Expr:
@@ -339,14 +292,14 @@ def compile_protocol(
     compiler = RuleCompiler(knowledge, settings or Settings())
     base = _screening_base(dates)
     main, main_status = _verdict_frames(protocol, compiler, "main")
-    n_main = len(compiler.ctes)
+    main_ctes = [(cte.name, cte.query) for cte in compiler.pending()]
     if not earliest:
         ms = main_status
         query = exp.select(
             _col("patient_id", ms), *(_col(i, ms) for i in ids), _col(STATUS, ms), _alias(exp.Null(), EARLIEST)
         ).from_(exp.to_table(ms).as_(ms))
         plain = [(SCREENING_BASE, base), (SCREENING, exp.select(exp.Star()).from_(exp.to_table(SCREENING_BASE)))]
-        plain += [(cte.name, cte.query) for cte in compiler.ctes] + main
+        plain += main_ctes + main
         for name, body in plain:
             query = query.with_(exp.to_identifier(name, quoted=True), as_=body, copy=False)
         query = query.order_by(_col("patient_id", ms))
@@ -392,10 +345,10 @@ def compile_protocol(
             on=exp.EQ(this=_col("patient_id", c), expression=_col("patient_id", sp)),
         )
     )
-    later = RuleCompiler(
-        knowledge, compiler.settings, prefix="e_", screening=_CANDIDATES, ctes=compiler.ctes, _memo=compiler._memo
-    )
+    candidate_ctes = [(cte.name, cte.query) for cte in compiler.pending()]
+    later = compiler.for_screening(_CANDIDATES, "e_")
     search, search_status = _verdict_frames(protocol, later, "search")
+    search_ctes = [(cte.name, cte.query) for cte in later.pending()]
     es = search_status
     lifted = (
         exp.select(_col("patient_id", es), _alias(exp.Min(this=_col("first_dose", es)), "day"))
@@ -426,11 +379,12 @@ def compile_protocol(
     ctes: list[tuple[str, exp.Select]] = [
         (sp, base),
         (SCREENING, exp.select(exp.Star()).from_(exp.to_table(sp))),
-        *((cte.name, cte.query) for cte in compiler.ctes[:n_main]),
+        *main_ctes,
         *main,
+        *candidate_ctes,
         ("candidate_days", candidate_days),
         (_CANDIDATES, candidates),
-        *((cte.name, cte.query) for cte in compiler.ctes[n_main:]),
+        *search_ctes,
         *search,
         (lf, lifted),
     ]
