@@ -40,6 +40,8 @@ design_app = typer.Typer(no_args_is_help=True, help="Single-arm phase 2 designs:
 app.add_typer(design_app, name="design")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+population_app = typer.Typer(no_args_is_help=True, help="Patient-facts populations for pre-screening in SQL.")
+app.add_typer(population_app, name="population")
 
 
 class Format(StrEnum):
@@ -536,6 +538,143 @@ def adam_cli(
         _fail(str(exc))
     for path in written:
         typer.echo(f"wrote {path}", err=True)
+
+
+@app.command("prescreen")
+def prescreen_command(
+    facts: Annotated[
+        Path | None, typer.Argument(help="facts directory (Parquet, one file per table); not needed with --show-sql")
+    ] = None,
+    trial: Annotated[list[str] | None, typer.Option("--trial", "-t", help="trial id (repeatable)")] = None,
+    all_trials: Annotated[bool, typer.Option("--all", help="every protocol")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb (embedded), spark or postgres")] = "duckdb",
+    postgres_url: Annotated[
+        str | None, typer.Option("--postgres-url", help="PostgreSQL server for --engine postgres")
+    ] = None,
+    spark_master: Annotated[str, typer.Option("--spark-master", help="Spark master URL")] = "local[2]",
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="screen everyone at this date (default: each patient's own)")
+    ] = None,
+    first_dose: FirstDose = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write the per-patient rows to this .parquet file")
+    ] = None,
+    show_sql: Annotated[bool, typer.Option("--show-sql", help="print the generated SQL and stop")] = False,
+    no_earliest: Annotated[
+        bool, typer.Option("--no-earliest", help="skip the search for the earliest eligible date")
+    ] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json (the funnel)")] = Format.table,
+    protocols: ProtocolsDir = None,
+    default_window: DefaultWindow = 14,
+) -> None:
+    """Pre-screen a population in SQL: one row per patient and trial, and the funnel."""
+    from rich.progress import Progress
+
+    from trialdesk.criteria.evaluate import Settings
+    from trialdesk.errors import TrialdeskError
+    from trialdesk.population.commands import ENGINES, compile_all, open_engine, prescreen_population, write_rows
+    from trialdesk.render.funnel import funnel_table, work_list_table
+
+    if not trial and not all_trials:
+        _fail("name a trial with --trial ID or use --all\n  fix: trialdesk protocol list shows the ids")
+    if engine not in ENGINES:
+        _fail(f"--engine {engine!r} is not an engine\n  fix: one of {', '.join(ENGINES)}")
+    knowledge = _knowledge()
+    chosen = _protocols(knowledge, protocols, None if all_trials else trial)
+    day = _date(as_of, "--as-of")
+    first = _date(first_dose, "--first-dose")
+    if first is not None and day is None:
+        _fail("--first-dose needs --as-of\n  fix: give both, or neither to use each patient's own dates")
+    settings = Settings(default_window_days=default_window)
+    try:
+        compiled = compile_all(chosen, knowledge, day, first, settings, earliest=not no_earliest)
+    except TrialdeskError as exc:
+        _fail(str(exc))
+    if show_sql:
+        dialect = engine
+        for c in compiled:
+            typer.echo(f"-- {c.trial}: one row per patient ({', '.join(c.columns[:3])}, …)")
+            typer.echo(c.sql(dialect, pretty=True) + ";")
+        return
+    if facts is None:
+        _fail(
+            "give the facts directory\n  fix: trialdesk population synth 10000 -o facts, then trialdesk prescreen facts"
+        )
+    console = _console(None)
+    try:
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("opening the facts", total=len(chosen) + 1)
+            db = open_engine(engine, facts, knowledge, postgres_url=postgres_url, spark_master=spark_master)
+
+            def step(trial_id: str) -> None:
+                bar.update(task, advance=1, description=f"pre-screening {trial_id}")
+
+            try:
+                runs = prescreen_population(db, chosen, compiled, engine, step)
+            finally:
+                db.close()
+    except TrialdeskError as exc:
+        _fail(str(exc))
+    if fmt == Format.json:
+        _write(json.dumps([{**r.funnel.to_dict(), "seconds": round(r.seconds, 3)} for r in runs], indent=2), None)
+    else:
+        for run in runs:
+            console.print(funnel_table(run.funnel, run.seconds))
+            if run.funnel.work_list:
+                console.print(work_list_table(run.funnel))
+    if output is not None:
+        try:
+            for path in write_rows(runs, output):
+                typer.echo(f"wrote {path}", err=True)
+        except TrialdeskError as exc:
+            _fail(str(exc))
+
+
+@population_app.command("synth")
+def population_synth(
+    n: Annotated[int, typer.Argument(help="number of synthetic patients")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="facts directory to write")],
+    seed: Annotated[int, typer.Option("--seed", help="seed of the random generator")] = 0,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="screening date, YYYY-MM-DD (default: today)")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json")] = Format.table,
+) -> None:
+    """Write N synthetic patients (never real ones) as a facts directory."""
+    from trialdesk.errors import TrialdeskError
+    from trialdesk.population.synth import synth_command
+
+    try:
+        summary = synth_command(n, seed, output, _knowledge(), _date(as_of, "--as-of"))
+    except TrialdeskError as exc:
+        _fail(str(exc))
+    _write(json.dumps(summary.to_dict(), indent=2) if fmt == Format.json else str(summary), None)
+
+
+@population_app.command("load")
+def population_load(
+    records: Annotated[list[Path], typer.Argument(help="patient records or folders (trialdesk JSON or FHIR)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="facts directory to write")],
+    as_of: AsOf = None,
+    first_dose: FirstDose = None,
+) -> None:
+    """Turn patient records into a facts directory for `trialdesk prescreen`."""
+    from trialdesk.errors import TrialdeskError
+    from trialdesk.patient.load import load_patient
+    from trialdesk.patient.view import build_view
+    from trialdesk.population.facts import Screening, export_parquet, load_duckdb
+    from trialdesk.screening.batch import record_files
+
+    knowledge = _knowledge()
+    day = _date(as_of, "--as-of") or date.today()
+    first = _date(first_dose, "--first-dose") or day
+    try:
+        screenings = [
+            Screening(build_view(load_patient(path), knowledge, day), day, first) for path in record_files(records)
+        ]
+        con = load_duckdb(screenings, knowledge)
+        written = export_parquet(con, output, knowledge)
+    except TrialdeskError as exc:
+        _fail(str(exc))
+    typer.echo(f"wrote {len(screenings)} patients to {output} ({len(written)} tables)", err=True)
 
 
 @app.command("knowledge")

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa  # type: ignore[import-untyped]  # no type information shipped
+from pydantic import BaseModel
 
 from trialdesk.criteria.ast import COLLECTIONS
 from trialdesk.criteria.fields import DERIVED, ITEM_MODELS, PATIENT_ATTRIBUTES, Item, resolve
@@ -186,20 +188,25 @@ def _patient_row(s: Screening, knowledge: Knowledge) -> list[Any]:
     return row
 
 
-def _item_rows(s: Screening, knowledge: Knowledge) -> dict[str, list[list[Any]]]:
+def _attribute_paths() -> dict[str, list[tuple[str, ...]]]:
+    return {collection: [tuple(a.split(".")) for a in item_columns(collection)] for collection in COLLECTIONS}
+
+
+def _item_rows(
+    s: Screening, knowledge: Knowledge, paths: dict[str, list[tuple[str, ...]]]
+) -> dict[str, list[list[Any]]]:
     patient = s.view.patient
     rows: dict[str, list[list[Any]]] = {}
     for collection, section_name in COLLECTIONS.items():
         section = getattr(patient, section_name)
-        attributes = list(item_columns(collection))
         out = rows.setdefault(section_name, [])
         for index, value in enumerate(section.items):
             item = Item(collection, value, f"$.{section_name}.items[{index}]")
             row: list[Any] = [patient.id, index, value.__dict__.get("present", True)]
-            for attribute in attributes:
-                path = tuple(attribute.split("."))
+            for path in paths[collection]:
                 row.append(resolve(path, item, patient, knowledge).value)
-            out.append([sorted(v) if isinstance(v, tuple | frozenset) else v for v in row])
+            # a set is stored sorted; a list (a line's agents) keeps its order: agent_index counts in it
+            out.append([sorted(v) if isinstance(v, frozenset) else list(v) if isinstance(v, tuple) else v for v in row])
     return rows
 
 
@@ -285,6 +292,7 @@ def fact_rows(screenings: Iterable[Screening], knowledge: Knowledge) -> dict[str
     """The rows of every table for the given patient records."""
     tables: dict[str, list[list[Any]]] = {name: [] for name in table_columns()}
     seen: set[str] = set()
+    paths = _attribute_paths()  # read once: the schema is derived from the record models
     for s in screenings:
         if s.view.patient.id in seen:
             raise FactsError(f"patient id {s.view.patient.id!r} appears twice", fix="give each record its own id")
@@ -294,7 +302,7 @@ def fact_rows(screenings: Iterable[Screening], knowledge: Knowledge) -> dict[str
         tables["agents"] += _agent_rows(s)
         tables["observations"] += _observation_rows(s, knowledge)
         tables["attestations"] += _attestation_rows(s)
-        for section, rows in _item_rows(s, knowledge).items():
+        for section, rows in _item_rows(s, knowledge, paths).items():
             tables[section] += rows
     return tables
 
@@ -310,25 +318,52 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE {_quote(table)} ({body})")
 
 
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "VARCHAR": pa.string(),
+    "BIGINT": pa.int64(),
+    "BOOLEAN": pa.bool_(),
+    "DATE": pa.date32(),
+    "DOUBLE": pa.float64(),
+    "VARCHAR[]": pa.list_(pa.string()),
+    DECIMAL: pa.decimal128(38, 12),
+}
+
+
+def _cell(value: Any) -> Any:
+    # a nested record (an adverse event's lab) is stored as its JSON text
+    return value.model_dump_json(exclude_none=True) if isinstance(value, BaseModel) else value
+
+
+def arrow_table(table: str, rows: Sequence[Sequence[Any]]) -> pa.Table:
+    """The rows of one facts table as an Arrow table of its schema (column-wise, no SQL)."""
+    columns = table_columns()[table]
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    return pa.table(
+        {
+            name: pa.array([_cell(v) for v in column], _ARROW_TYPES[sql_type])
+            for (name, sql_type), column in zip(columns.items(), values, strict=True)
+        }
+    )
+
+
 def load_duckdb(
     screenings: Sequence[Screening], knowledge: Knowledge, con: duckdb.DuckDBPyConnection | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """Load patient records into a (new, in-memory unless given) DuckDB database."""
+    """Load patient records into a (new, in-memory unless given) DuckDB database, one
+    Arrow table per facts table."""
     con = con if con is not None else duckdb.connect()
     create_schema(con)
     for table, rows in fact_rows(screenings, knowledge).items():
         if rows:
-            marks = ", ".join("?" for _ in rows[0])
-            con.executemany(f"INSERT INTO {_quote(table)} VALUES ({marks})", rows)
+            con.register("_td_rows", arrow_table(table, rows))
+            con.execute(f"INSERT INTO {_quote(table)} SELECT * FROM _td_rows")
+            con.unregister("_td_rows")
     return con
 
 
-def export_parquet(con: duckdb.DuckDBPyConnection, directory: Path) -> list[Path]:
-    """Write each table of the facts schema to `directory/<table>.parquet`."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for table in table_columns():
-        path = directory / f"{table}.parquet"
-        con.execute(f"COPY {_quote(table)} TO '{path.as_posix()}' (FORMAT parquet)")
-        written.append(path)
-    return written
+def export_parquet(con: duckdb.DuckDBPyConnection, directory: Path, knowledge: Knowledge) -> list[Path]:
+    """Write the facts tables of `con` as a facts directory (`trialdesk.population.store`):
+    `store.open_facts` reads it back to the same tables."""
+    from trialdesk.population.store import write_facts  # the store builds on this module
+
+    return write_facts(con, directory, knowledge)

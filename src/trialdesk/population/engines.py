@@ -1,0 +1,444 @@
+"""Engines that run compiled pre-screening SQL: DuckDB embedded, Spark, PostgreSQL.
+
+The compiler emits one SQLGlot tree; an engine is the place that tree is printed for
+(`engine.dialect`, a dialect name as SQLGlot spells it) and run. Every engine does the same
+three things:
+
+1. load the patient-facts tables (`facts.table_columns()`) from a DuckDB connection or
+   from a directory of Parquet files named `<table>.parquet`, each column cast to the
+   schema's type in the engine's own spelling (`engine_type`);
+2. run one SQL string;
+3. return its rows as tuples of Python values: `datetime.date`, `Decimal`, `list`, `bool`,
+   `int`, `float`, `str` or None, the same values from every engine.
+
+Spark and PostgreSQL are optional extras (`trialdesk[spark]`, `trialdesk[postgres]`); their
+client libraries are imported when such an engine is made, so the embedded default works
+without them. How the Spark path scales out is in docs/population.md.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
+
+import duckdb
+from sqlglot import exp
+
+from trialdesk.errors import TrialdeskError
+from trialdesk.population.facts import table_columns
+
+if TYPE_CHECKING:
+    import psycopg
+    from pyspark.sql import DataFrame, SparkSession
+
+Row = tuple[Any, ...]
+# rows travel from DuckDB to PostgreSQL in batches: bounded memory, few round trips
+_BATCH_ROWS = 10_000
+
+
+class EngineError(TrialdeskError):
+    """An engine cannot load the facts or run a query; the message names the table or
+    the engine's own error."""
+
+
+class CompiledQuery(Protocol):
+    """What `run_prescreen` needs of a compiled protocol (`prescreen.CompiledProtocol`)."""
+
+    @property
+    def columns(self) -> tuple[str, ...]: ...
+
+    @property
+    def query(self) -> exp.Select: ...
+
+
+def engine_type(duckdb_type: str, dialect: str) -> str:
+    """A facts column type (DuckDB's spelling) in `dialect`: `VARCHAR[]` is `TEXT[]` in
+    PostgreSQL and `ARRAY<STRING>` in Spark; SQLGlot's type mapping is the one table."""
+    return exp.DataType.build(duckdb_type, dialect="duckdb").sql(dialect=dialect)
+
+
+def _quote(name: str, dialect: str = "duckdb") -> str:
+    return exp.to_identifier(name, quoted=True).sql(dialect=dialect)
+
+
+def _select_cast(table: str, columns: Mapping[str, str], source: str) -> str:
+    """DuckDB SQL reading `source` with every column of the schema cast to its type, so a
+    Parquet file written with other (compatible) types loads as the schema says."""
+    casts = ", ".join(f"CAST({_quote(c)} AS {t}) AS {_quote(c)}" for c, t in columns.items())
+    return f"SELECT {casts} FROM {source}"
+
+
+def parquet_paths(directory: Path) -> dict[str, Path]:
+    """Table → `directory/<table>.parquet` (a file, or a directory of part files) for every
+    table of the schema; raises `EngineError` naming the missing ones."""
+    paths = {table: directory / f"{table}.parquet" for table in table_columns()}
+    missing = sorted(p.name for p in paths.values() if not p.exists())
+    if missing:
+        raise EngineError(
+            f"{directory}: no {', '.join(missing)}",
+            fix="write every facts table as <table>.parquet (trialdesk.population.facts.export_parquet)",
+        )
+    return paths
+
+
+def _parquet_source(path: Path) -> str:
+    pattern = (path / "**" / "*.parquet") if path.is_dir() else path
+    return "read_parquet(" + exp.Literal.string(pattern.as_posix()).sql(dialect="duckdb") + ")"
+
+
+def _read(con: duckdb.DuckDBPyConnection, sql: str, what: str) -> duckdb.DuckDBPyConnection:
+    try:
+        return con.execute(sql)
+    except duckdb.Error as error:
+        raise EngineError(
+            f"{what}: {error}", fix="the facts must follow trialdesk.population.facts.table_columns()"
+        ) from error
+
+
+def _facts(source: duckdb.DuckDBPyConnection | Path) -> Iterator[tuple[str, dict[str, str], duckdb.DuckDBPyConnection]]:
+    """Each table with its columns and a DuckDB cursor positioned on its cast rows, read
+    from a DuckDB connection or a Parquet directory (read through DuckDB)."""
+    if isinstance(source, Path):
+        paths = parquet_paths(source)
+        with duckdb.connect() as reader:
+            for table, columns in table_columns().items():
+                sql = _select_cast(table, columns, _parquet_source(paths[table]))
+                yield table, columns, _read(reader, sql, str(paths[table]))
+        return
+    for table, columns in table_columns().items():
+        yield table, columns, _read(source.cursor(), _select_cast(table, columns, _quote(table)), f"table {table}")
+
+
+def _require(module: str, extra: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        raise EngineError(f"the {extra} engine needs {module}", fix=f"pip install 'trialdesk[{extra}]'")
+
+
+class Engine(ABC):
+    """Loads the facts tables and runs SQL printed in `dialect`. Use as a context manager,
+    or call `close()`; an engine closes only what it opened itself."""
+
+    dialect: ClassVar[str]
+
+    @abstractmethod
+    def load_duckdb(self, source: duckdb.DuckDBPyConnection) -> None:
+        """Copy every facts table from a DuckDB connection (`facts.load_duckdb`)."""
+
+    @abstractmethod
+    def load_parquet(self, directory: Path) -> None:
+        """Load every facts table from `directory/<table>.parquet`."""
+
+    @abstractmethod
+    def query(self, sql: str) -> list[Row]:
+        """Run one statement and return all its rows."""
+
+    def run(self, statement: exp.Query) -> list[Row]:
+        """Run a SQLGlot statement, printed in the engine's dialect."""
+        return self.query(statement.sql(dialect=self.dialect))
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release what the engine opened."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+def run_prescreen(engine: Engine, compiled: CompiledQuery) -> list[dict[str, Any]]:
+    """A compiled protocol's rows on `engine`: one dict per patient keyed by its columns."""
+    rows = engine.run(compiled.query)
+    return [dict(zip(compiled.columns, row, strict=True)) for row in rows]
+
+
+# -- DuckDB -------------------------------------------------------------------------------
+class DuckDBEngine(Engine):
+    """The embedded default. Wraps a connection that may already hold the facts (as
+    `facts.load_duckdb` leaves it); otherwise an in-memory database of its own."""
+
+    dialect: ClassVar[str] = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection | None = None) -> None:
+        self._owned = con is None
+        self.con = con if con is not None else duckdb.connect()
+
+    def load_duckdb(self, source: duckdb.DuckDBPyConnection) -> None:
+        if source is self.con:
+            return
+        for table, _, cursor in _facts(source):
+            self._create(table, cursor.to_arrow_table())
+
+    def load_parquet(self, directory: Path) -> None:
+        paths = parquet_paths(directory)
+        for table, columns in table_columns().items():
+            sql = _select_cast(table, columns, _parquet_source(paths[table]))
+            _read(self.con, f"CREATE OR REPLACE TABLE {_quote(table)} AS {sql}", str(paths[table]))
+
+    def _create(self, table: str, data: object) -> None:
+        # the Arrow table is read by DuckDB's replacement scan of the registered name
+        self.con.register("_trialdesk_load", data)
+        try:
+            self.con.execute(f"CREATE OR REPLACE TABLE {_quote(table)} AS SELECT * FROM _trialdesk_load")
+        finally:
+            self.con.unregister("_trialdesk_load")
+
+    def query(self, sql: str) -> list[Row]:
+        try:
+            return self.con.execute(sql).fetchall()
+        except duckdb.Error as error:
+            raise EngineError(f"DuckDB: {error}", fix="report the query; the compiler should emit valid SQL") from error
+
+    def close(self) -> None:
+        if self._owned:
+            self.con.close()
+
+
+# -- staging common table expressions ----------------------------------------------------
+@dataclass(frozen=True)
+class Stage:
+    """A common table expression run on its own: `name` and a self-contained statement."""
+
+    name: str
+    statement: exp.Query
+
+
+def _tables(node: exp.Expr) -> list[str]:
+    return [t.name for t in node.find_all(exp.Table) if not t.args.get("db")]
+
+
+def stage_ctes(statement: exp.Query, budget: int = 5_000) -> tuple[list[Stage], exp.Query]:
+    """Split a statement's WITH clause: a CTE whose copies would add more than `budget`
+    syntax nodes to the plan becomes a `Stage` (in order, each carrying the unstaged CTEs
+    it reads); the rest stay in the final statement.
+
+    Spark substitutes a CTE's whole plan at every reference, and a compiled protocol reads
+    its candidate first doses from every search CTE, each of which reads the main pass:
+    the plan grows with the product of the reference counts, and Spark 4 runs out of
+    memory analysing it. A staged CTE is materialised once and read by name instead; the
+    budget keeps the small ones (one lab pick read twice) inline, where a stage would cost
+    a Spark job each."""
+    with_ = statement.args.get("with_")
+    if with_ is None:
+        return [], statement
+    defined = {cte.alias: cte.this for cte in with_.expressions}
+    body = statement.copy()
+    body.set("with_", None)
+    reads = Counter(name for node in (*defined.values(), body) for name in _tables(node) if name in defined)
+    inlined: dict[str, int] = {}
+    staged: list[str] = []
+    for name, query in defined.items():
+        size = sum(1 for _ in query.walk()) + sum(inlined[t] for t in _tables(query) if t in defined)
+        if (reads[name] - 1) * size > budget:
+            staged.append(name)
+            size = 1
+        inlined[name] = size
+
+    def with_needed(query: exp.Query) -> exp.Query:
+        needed: set[str] = set()
+        pending = [n for n in _tables(query) if n in defined and n not in staged]
+        while pending:
+            name = pending.pop()
+            if name not in needed:
+                needed.add(name)
+                pending += [n for n in _tables(defined[name]) if n in defined and n not in staged]
+        out = query.copy()
+        for name in (n for n in defined if n in needed):
+            out = out.with_(exp.to_identifier(name, quoted=True), as_=defined[name].copy())
+        return out
+
+    stages = [Stage(name, with_needed(defined[name])) for name in staged]
+    return stages, with_needed(body)
+
+
+# -- Spark --------------------------------------------------------------------------------
+def spark_session(
+    master: str = "local[2]", conf: Mapping[str, str] | None = None, app_name: str = "trialdesk"
+) -> SparkSession:
+    """A SparkSession for pre-screening: `local[N]` runs in this process's JVM on N cores,
+    `spark://host:7077` (or `yarn`, `k8s://…`) on a cluster. Without `conf` the web UI is
+    off and shuffles use 8 partitions, sizes for one machine; pass the cluster's own."""
+    _require("pyspark", "spark")
+    from pyspark.sql import SparkSession
+
+    settings = {
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.shuffle.partitions": "8",
+        **(conf or {}),
+    }
+    builder = SparkSession.builder.master(master).appName(app_name)
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+class SparkEngine(Engine):
+    """Spark SQL over temporary views, one per facts table. Parquet is read by the
+    executors (`spark.read.parquet`), so a directory on shared storage scales out; a DuckDB
+    connection is shipped through the driver as Arrow, for tests and small populations."""
+
+    dialect: ClassVar[str] = "spark"
+
+    def __init__(self, session: SparkSession, *, owned: bool = False) -> None:
+        self.session = session
+        self._owned = owned
+
+    @classmethod
+    def start(cls, master: str = "local[2]", conf: Mapping[str, str] | None = None) -> SparkEngine:
+        """An engine on a session of its own, stopped on `close()`."""
+        return cls(spark_session(master, conf), owned=True)
+
+    def _view(self, table: str, frame: DataFrame, columns: Mapping[str, str]) -> None:
+        from pyspark.sql import functions
+
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise EngineError(
+                f"table {table} has no column {', '.join(missing)}",
+                fix="the facts must follow trialdesk.population.facts.table_columns()",
+            )
+        casts = [functions.col(_quote(c, "spark")).cast(engine_type(t, "spark")).alias(c) for c, t in columns.items()]
+        frame.select(*casts).createOrReplaceTempView(table)
+
+    def load_parquet(self, directory: Path) -> None:
+        for table, path in parquet_paths(directory).items():
+            self._view(table, self.session.read.parquet(path.as_posix()), table_columns()[table])
+
+    def load_duckdb(self, source: duckdb.DuckDBPyConnection) -> None:
+        for table, columns, cursor in _facts(source):
+            data = cursor.to_arrow_table()
+            if data is None or data.num_rows == 0:
+                # Spark 4 cannot build a frame from an Arrow table without batches
+                schema = ", ".join(f"{_quote(c, 'spark')} {engine_type(t, 'spark')}" for c, t in columns.items())
+                frame = self.session.createDataFrame([], schema=schema)
+            else:
+                frame = self.session.createDataFrame(data)
+            self._view(table, frame, columns)
+
+    def query(self, sql: str) -> list[Row]:
+        with self._errors():
+            return [tuple(row) for row in self.session.sql(sql).collect()]
+
+    def run(self, statement: exp.Query) -> list[Row]:
+        """Run a statement with its multiply-read CTEs materialised first (`stage_ctes`):
+        each is checkpointed, which cuts its plan to a leaf, and read as a temporary view."""
+        stages, final = stage_ctes(statement)
+        try:
+            with self._errors():
+                for stage in stages:
+                    frame = self.session.sql(stage.statement.sql(dialect=self.dialect)).localCheckpoint()
+                    frame.createOrReplaceTempView(stage.name)
+            return self.query(final.sql(dialect=self.dialect))
+        finally:
+            for stage in stages:
+                self.session.catalog.dropTempView(stage.name)
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        from py4j.protocol import Py4JError
+        from pyspark.errors import PySparkException
+
+        try:
+            yield
+        except (PySparkException, Py4JError) as error:
+            # a JVM failure (out of memory) reaches Python as a Py4J error, not a Spark one
+            raise EngineError(f"Spark: {error}", fix="report the query; the compiler should emit valid SQL") from error
+
+    def close(self) -> None:
+        if self._owned:
+            self.session.stop()
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------
+class PostgresEngine(Engine):
+    """PostgreSQL over temporary tables of this connection: loading never touches a table
+    of the database, and the facts vanish with the session. Rows arrive by binary COPY."""
+
+    dialect: ClassVar[str] = "postgres"
+
+    def __init__(self, connection: psycopg.Connection[Row], *, owned: bool = False) -> None:
+        self.connection = connection
+        self._owned = owned
+
+    @classmethod
+    def connect(cls, conninfo: str) -> PostgresEngine:
+        """An engine on a connection of its own (`host=… dbname=…` or a postgresql:// URL)."""
+        _require("psycopg", "postgres")
+        import psycopg
+
+        try:
+            connection = psycopg.connect(conninfo, autocommit=True)
+        except psycopg.Error as error:
+            raise EngineError(
+                f"PostgreSQL: {error}", fix="check the connection string and that the server runs"
+            ) from error
+        return cls(connection, owned=True)
+
+    def load_duckdb(self, source: duckdb.DuckDBPyConnection) -> None:
+        self._load(_facts(source))
+
+    def load_parquet(self, directory: Path) -> None:
+        self._load(_facts(directory))
+
+    def _load(self, tables: Iterator[tuple[str, dict[str, str], duckdb.DuckDBPyConnection]]) -> None:
+        import psycopg
+
+        try:
+            with self.connection.transaction(), self.connection.cursor() as cur:
+                for table, columns, reader in tables:
+                    self._copy(cur, table, columns, reader)
+        except psycopg.Error as error:
+            raise EngineError(f"PostgreSQL: {error}", fix="check the server's log and free space") from error
+
+    def _copy(
+        self, cur: psycopg.Cursor[Row], table: str, columns: Mapping[str, str], reader: duckdb.DuckDBPyConnection
+    ) -> None:
+        name = _quote(table, "postgres")
+        body = ", ".join(f"{_quote(c, 'postgres')} {engine_type(t, 'postgres')}" for c, t in columns.items())
+        cur.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+        cur.execute(f"CREATE TEMPORARY TABLE {name} ({body})")
+        # binary COPY applies no casts: tell psycopg each column's type, read from the table
+        cur.execute(
+            "SELECT atttypid::int FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 ORDER BY attnum",
+            (f"pg_temp.{name}",),
+        )
+        oids = [int(row[0]) for row in cur.fetchall()]
+        with cur.copy(f"COPY {name} FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(oids)
+            while batch := reader.fetchmany(_BATCH_ROWS):
+                for row in batch:
+                    copy.write_row(row)
+        # per-patient lookups and joins; autovacuum never analyses temporary tables
+        cur.execute(f"CREATE INDEX ON {name} ({_quote('patient_id', 'postgres')})")
+        cur.execute(f"ANALYZE {name}")
+
+    def query(self, sql: str) -> list[Row]:
+        import psycopg
+
+        try:
+            with self.connection.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchall()
+        except psycopg.Error as error:
+            raise EngineError(
+                f"PostgreSQL: {error}", fix="report the query; the compiler should emit valid SQL"
+            ) from error
+
+    def close(self) -> None:
+        if self._owned:
+            self.connection.close()
+
+
+# the engine for each dialect name, as SQLGlot spells it
+ENGINES: Mapping[str, type[Engine]] = {e.dialect: e for e in (DuckDBEngine, SparkEngine, PostgresEngine)}

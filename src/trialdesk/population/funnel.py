@@ -1,0 +1,133 @@
+"""The pre-screening funnel of one trial over a population, from the per-patient rows.
+
+Criteria are taken in protocol order (inclusions, then exclusions, as the protocol lists
+them): for each, how many patients pass, fail or are unknown on it, and how many are still
+in, i.e. fail none of the criteria so far. Patients who fail nothing but are unknown on
+some criterion are the navigator's work list: for each criterion, how many of them wait
+on it and which records would settle it (the data its rules read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from trialdesk.criteria import ast
+from trialdesk.protocol.load import LoadedProtocol, ParsedCriterion
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """One criterion's counts; `remaining` fail none of the criteria up to this one."""
+
+    criterion: str
+    kind: str
+    title: str
+    passed: int
+    failed: int
+    unknown: int
+    remaining: int
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """Undetermined patients held up by one criterion, and what would settle it."""
+
+    criterion: str
+    title: str
+    patients: int
+    records: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Funnel:
+    trial: str
+    total: int
+    steps: tuple[FunnelStep, ...]
+    statuses: dict[str, int]
+    # ineligible today, eligible on a later first dose (a washout or an event window ends)
+    eligible_later: int
+    work_list: tuple[WorkItem, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "trial": self.trial,
+            "total": self.total,
+            "statuses": self.statuses,
+            "eligible_later": self.eligible_later,
+            "steps": [s.__dict__ for s in self.steps],
+            "work_list": [{**w.__dict__, "records": list(w.records)} for w in self.work_list],
+        }
+
+
+def _walk(node: ast.Expr, collection: str | None = None) -> Iterator[str]:
+    if isinstance(node, ast.Not):
+        yield from _walk(node.operand, collection)
+    elif isinstance(node, ast.And | ast.Or):
+        for op in node.operands:
+            yield from _walk(op, collection)
+    elif isinstance(node, ast.Quantifier):
+        yield f"section: {ast.COLLECTIONS[node.collection]}"
+        if node.where is not None:
+            yield from _walk(node.where, node.collection)
+    elif isinstance(node, ast.Attested):
+        yield f"attestation: {node.topic}"
+    elif isinstance(node, ast.Compare | ast.Between):
+        value = node.left if isinstance(node, ast.Compare) else node.value
+        if isinstance(value, ast.Latest):
+            yield f"lab: {value.code}"
+        elif isinstance(value, ast.CreatinineClearance):
+            yield from ("lab: creatinine", "lab: body_weight", "patient: birth_date, sex")
+        elif isinstance(value, ast.Age):
+            yield "patient: birth_date"
+        elif isinstance(value, ast.AttestationValue):
+            yield f"attestation: {value.topic}"
+        elif isinstance(value, ast.Field) and value.path[0] == "patient":
+            yield f"patient: {value.path[1]}"
+    elif isinstance(node, ast.Member | ast.Flag) and node.field.path[0] == "patient":
+        yield f"patient: {node.field.path[1]}"
+
+
+def records_read(criterion: ParsedCriterion) -> tuple[str, ...]:
+    """The records a criterion's rules read, e.g. `lab: anc`, `section: therapies`."""
+    return tuple(dict.fromkeys(r for reading in criterion.readings for r in _walk(reading.rule)))
+
+
+def funnel(protocol: LoadedProtocol, rows: pa.Table) -> Funnel:
+    """The funnel from the pre-screening rows (`patient_id`, one column per criterion,
+    `status`, `earliest_eligible`)."""
+    total = rows.num_rows
+    still_in = pa.array([True] * total, pa.bool_())
+    steps = []
+    for criterion in protocol.criteria:
+        c = criterion.criterion
+        column = rows.column(c.id)
+        counts = {v: int(pc.sum(pc.equal(column, v)).as_py() or 0) for v in ("pass", "fail", "unknown")}
+        still_in = pc.and_(still_in, pc.not_equal(column, "fail"))
+        steps.append(
+            FunnelStep(
+                c.id,
+                c.kind,
+                c.title,
+                counts["pass"],
+                counts["fail"],
+                counts["unknown"],
+                int(pc.sum(still_in).as_py() or 0),
+            )
+        )
+    status = rows.column("status")
+    statuses = {s: int(pc.sum(pc.equal(status, s)).as_py() or 0) for s in ("eligible", "undetermined", "ineligible")}
+    later = pc.and_(pc.equal(status, "ineligible"), pc.invert(pc.is_null(rows.column("earliest_eligible"))))
+    undetermined = pc.equal(status, "undetermined")
+    work = []
+    for criterion in protocol.criteria:
+        c = criterion.criterion
+        waiting = int(pc.sum(pc.and_(undetermined, pc.equal(rows.column(c.id), "unknown"))).as_py() or 0)
+        if waiting:
+            work.append(WorkItem(c.id, c.title, waiting, records_read(criterion)))
+    work.sort(key=lambda w: -w.patients)
+    return Funnel(protocol.id, total, tuple(steps), statuses, int(pc.sum(later).as_py() or 0), tuple(work))
