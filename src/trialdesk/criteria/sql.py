@@ -271,6 +271,27 @@ class _Group:
         return Cte(self.name, query, self.keys)
 
 
+@dataclass
+class _AgentGroup:
+    """Per-item aggregates over the agents of one collection (therapy or medication)."""
+
+    name: str
+    collection: str
+    columns: list[tuple[str, exp.Expr]]
+
+    def build(self, compiler: RuleCompiler) -> Cte:
+        a = "a"
+        query = (
+            exp.select(
+                _col("patient_id", a), _col("item_index", a), *(exp.alias_(e, n) for n, e in self.columns), copy=False
+            )
+            .from_(exp.to_table("agents").as_(a))
+            .where(exp.EQ(this=_col("collection", a), expression=_str(self.collection)))
+            .group_by(_col("patient_id", a), _col("item_index", a))
+        )
+        return Cte(self.name, query, _KEY_ITEM)
+
+
 def references(expression: exp.Expr) -> set[str]:
     """The table aliases an expression reads columns of."""
     return {column.table for column in expression.find_all(exp.Column)}
@@ -295,7 +316,7 @@ class RuleCompiler:
     ctes: list[Cte] = field(default_factory=list)
     _memo: dict[object, Any] = field(default_factory=dict)
     # quantifier aggregates, one CTE per section (and dating): built when emitted
-    _groups: dict[str, _Group] = field(default_factory=dict)
+    _groups: dict[str, _Group | _AgentGroup] = field(default_factory=dict)
     _keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _emitted: set[str] = field(default_factory=set)
 
@@ -550,7 +571,8 @@ class RuleCompiler:
         """Transfusions and growth factors as [lo, hi] date intervals (hi NULL: ongoing)."""
         key = ("support_events",)
         if key in self._memo:
-            return self._memo[key]
+            known: Cte = self._memo[key]
+            return known
         procedures = (
             exp.select(
                 _col("patient_id", "sp_"),
@@ -589,7 +611,8 @@ class RuleCompiler:
         transfusion or growth factor."""
         key = ("pick", node)
         if key in self._memo:
-            return self._memo[key]
+            picked_before: Cte = self._memo[key]
+            return picked_before
         lab = self.knowledge.labs[node.code] if node.code in self.knowledge.labs else self.knowledge.lab(node.code)
         start, ref = self._window(node.window, where)
         o, base = "o", self.base
@@ -752,7 +775,7 @@ class RuleCompiler:
             return exp.EQ(this=column, expression=_bool(True)) if sql_type == "BOOLEAN" else _bool(False)
         if kind == "in":
             assert isinstance(arg, list)
-            names = [_str(n) for n in arg]
+            names: list[exp.Expr] = [_str(n) for n in arg]
             if sql_type.endswith("[]"):
                 return _has_any(column, names)
             if sql_type == "VARCHAR":
@@ -792,14 +815,25 @@ class RuleCompiler:
         column, sql_type = self._column(field_.path, scope, where)
         return _case([(_is_null(column), _null())], self._value_test(column.copy(), sql_type, test, where))
 
-    def _agents(self, collection: str, select: list[exp.Expr]) -> exp.Select:
-        a = "a"
-        return (
-            exp.select(_col("patient_id", a), _col("item_index", a), *select)
-            .from_(exp.to_table("agents").as_(a))
-            .where(exp.EQ(this=_col("collection", a), expression=_str(collection)))
-            .group_by(_col("patient_id", a), _col("item_index", a))
-        )
+    def _agent_column(self, collection: str, aggregate: exp.Expr, stem: str) -> tuple[str, str]:
+        """A per-item aggregate over the agents of a therapy line or medication: a column
+        of the collection's one agent CTE (joined once per section aggregate)."""
+        key = ("agents", collection)
+        group = self._groups.get(self._memo[key]) if key in self._memo else None
+        if group is None or group.name in self._emitted:
+            name = f"{self.prefix}agents_{collection}{len(self._keys)}"
+            group = _AgentGroup(name, collection, [])
+            self._groups[name] = group
+            self._keys[name] = _KEY_ITEM
+            self._memo[key] = name
+        assert isinstance(group, _AgentGroup)
+        text = aggregate.sql()
+        for column, expression in group.columns:
+            if expression.sql() == text:
+                return group.name, column
+        column = f"{stem}_{len(group.columns)}"
+        group.columns.append((column, aggregate))
+        return group.name, column
 
     def _agent_test(self, field_: ast.Field, scope: _Scope | None, where: str, test: tuple[str, object]) -> exp.Expr:
         """Per agent (an unknown drug is unknown); the item matches if any agent does."""
@@ -814,11 +848,9 @@ class RuleCompiler:
             this=self._value_test(column, _AGENT_TYPES[attribute], test, where), expressions=[_bool(False)]
         )
         level = _case([(_not(_col("known", "a")), _num(1)), (passed, _num(2))], _num(0))
-        query = self._agents(scope.collection, [exp.alias_(exp.Max(this=level), "lvl")])
-        key = ("agent", scope.collection, query.sql())
-        cte = self._memo.get(key) or self._add(key, "agent", query, _KEY_ITEM)
+        cte, column_name = self._agent_column(scope.collection, exp.Max(this=level), "lvl")
         # no agents: false, as a subquery's MAX over no rows read
-        return _decode_max(_col("lvl", cte.name))
+        return _decode_max(_col(column_name, cte))
 
     # -- dates ----------------------------------------------------------------------------
     def item_duration(
@@ -863,11 +895,9 @@ class RuleCompiler:
         )
         # an agent without a known half-life leaves the washout open (NULL high)
         per_item = _case([(exp.GT(this=missing, expression=_num(0)), _null())], days)
-        query = self._agents(scope.collection, [exp.alias_(per_item, "days")])
-        key = ("half_lives", scope.collection, node.factor)
-        cte = self._memo.get(key) or self._add(key, "halflife", query, _KEY_ITEM)
+        cte, column_name = self._agent_column(scope.collection, per_item, "days")
         # an item without agents counts no half-lives
-        item_days = _case([(_is_null(_col("patient_id", cte.name)), _num(0))], _col("days", cte.name))
+        item_days = _case([(_is_null(_col("patient_id", cte)), _num(0))], _col(column_name, cte))
         return exp.Coalesce(this=item_days.copy(), expressions=[_num(0)]), item_days
 
     def _date_test(self, node: ast.DateTest, scope: _Scope | None, where: str) -> exp.Expr:
@@ -972,7 +1002,8 @@ class RuleCompiler:
         keys = _KEY_SCREENING if dated else _KEY_PATIENT
         for name, group in self._groups.items():
             if (
-                group.section == section
+                isinstance(group, _Group)
+                and group.section == section
                 and group.keys == keys
                 and group.screening == self.screening
                 and name not in self._emitted
