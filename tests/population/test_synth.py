@@ -4,21 +4,18 @@ screener (the generated facts are turned back into patient records for the latte
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from trialdesk.criteria.ast import COLLECTIONS
 from trialdesk.knowledge.base import Knowledge
 from trialdesk.patient.load import patient_from_data
 from trialdesk.patient.view import build_view
 from trialdesk.population.prescreen import prescreen
+from trialdesk.population.records import records_from_facts
 from trialdesk.population.store import disk_columns, open_facts
 from trialdesk.population.synth import SynthError, synthesize
 from trialdesk.protocol.load import LoadedProtocol
@@ -118,62 +115,6 @@ def test_units_are_mixed_and_some_labs_stale_or_missing(population: Path, opened
     assert 0.8 <= with_anc <= 0.97
 
 
-# -- the generated facts read back as patient records, for the Python screener --------------
-def _plain(value: Any) -> Any:
-    return Decimal(str(value)) if isinstance(value, float) else value
-
-
-def _items(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    drop = {"patient_id", key}
-    ordered = sorted(rows, key=lambda r: int(r[key]))
-    # `present: true` is the default, and not a field of every section's items
-    return [
-        {k: _plain(v) for k, v in r.items() if k not in drop and v is not None and not (k == "present" and v)}
-        for r in ordered
-    ]
-
-
-def _observation(row: dict[str, Any]) -> dict[str, Any]:
-    out = {k: _plain(row[k]) for k in ("code", "date", "value", "unit", "result", "method") if row[k] is not None}
-    if row["reference_low"] is not None or row["reference_high"] is not None:
-        out["reference_range"] = {
-            k: _plain(row[f"reference_{k}"]) for k in ("low", "high", "unit") if row[f"reference_{k}"] is not None
-        }
-    return out
-
-
-def records_from_facts(directory: Path, limit: int) -> list[tuple[dict[str, Any], date, date]]:
-    """The first `limit` patients of a facts directory as record dicts with their dates."""
-    tables: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for table in disk_columns():
-        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in pq.read_table(directory / f"{table}.parquet").to_pylist():
-            grouped[row["patient_id"]].append(row)
-        tables[table] = grouped
-    out = []
-    for patient in tables["patients"] and sorted(tables["patients"])[:limit]:
-        (p,) = tables["patients"][patient]
-        reproductive = ("childbearing_potential", "pregnant", "lactating", "fertile_partner")
-        record: dict[str, Any] = {"id": patient, "sex": p["sex"] or "unknown", "birth_date": p["birth_date"]}
-        record["reproductive"] = {k: p[k] for k in reproductive if p[k] is not None}
-        reviews = {r["section"]: r for r in tables["section_reviews"][patient]}
-        for section in set(COLLECTIONS.values()):
-            review = reviews.get(section, {})
-            record[section] = {
-                "complete": bool(review.get("complete")),
-                "reviewed_on": review.get("reviewed_on"),
-                "items": _items(tables[section][patient], "item_index"),
-            }
-        record["observations"] = [
-            _observation(r) for r in sorted(tables["observations"][patient], key=lambda r: r["idx"])
-        ]
-        record["attestations"] = [
-            {**a, "by": "synthetic investigator"} for a in _items(tables["attestations"][patient], "idx")
-        ]
-        out.append((record, p["as_of"], p["first_dose"]))
-    return out
-
-
 def test_compiled_sql_and_the_screener_agree_on_generated_patients(
     population: Path, opened: duckdb.DuckDBPyConnection, protocols: dict[str, LoadedProtocol], knowledge: Knowledge
 ) -> None:
@@ -199,4 +140,9 @@ def test_compiled_sql_and_the_screener_agree_on_generated_patients(
                 for c in result.criteria
                 if row[c.id] != c.verdict
             ]
+            if row["earliest_eligible"] != result.earliest_eligible_date:
+                mismatches.append(
+                    f"{protocol.id} earliest eligible date of {record['id']}: "
+                    f"SQL {row['earliest_eligible']}, Python {result.earliest_eligible_date}"
+                )
     assert not mismatches, "\n".join(mismatches[:20])

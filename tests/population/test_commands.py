@@ -1,0 +1,90 @@
+"""`trialdesk population synth` and `trialdesk prescreen`: the funnel printed equals the
+counts of the rows written, in protocol order, and bad options get a message, not a
+traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from trialdesk.cli import app
+from trialdesk.protocol.load import LoadedProtocol
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def facts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("facts")
+    result = runner.invoke(app, ["population", "synth", "400", "--seed", "11", "-o", str(out), "--as-of", "2026-11-20"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_prescreen_writes_rows_whose_counts_are_the_funnel(
+    facts: Path, tmp_path: Path, protocols: dict[str, LoadedProtocol]
+) -> None:
+    out = tmp_path / "rows.parquet"
+    result = runner.invoke(app, ["prescreen", str(facts), "--all", "-o", str(out), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    funnels = {f["trial"]: f for f in json.loads(result.stdout)}
+    assert set(funnels) == set(protocols)
+    for trial, f in funnels.items():
+        rows = pq.read_table(tmp_path / f"rows-{trial}.parquet").to_pylist()
+        assert len(rows) == f["total"] == 400
+        criteria = [pc.criterion.id for pc in protocols[trial].criteria]
+        assert [s["criterion"] for s in f["steps"]] == criteria
+        still_in = set(r["patient_id"] for r in rows)
+        for step in f["steps"]:
+            column = [r[step["criterion"]] for r in rows]
+            assert step["passed"] == column.count("pass")
+            assert step["failed"] == column.count("fail")
+            assert step["unknown"] == column.count("unknown")
+            still_in = {r["patient_id"] for r in rows if r["patient_id"] in still_in and r[step["criterion"]] != "fail"}
+            assert step["remaining"] == len(still_in)
+        statuses = [r["status"] for r in rows]
+        assert f["statuses"] == {s: statuses.count(s) for s in ("eligible", "undetermined", "ineligible")}
+        # a patient who fails nothing can start at the planned first dose
+        for r in rows:
+            if r["status"] != "ineligible":
+                assert r["earliest_eligible"] is not None
+        waiting = {w["criterion"]: w["patients"] for w in f["work_list"]}
+        for cid, count in waiting.items():
+            assert count == sum(1 for r in rows if r["status"] == "undetermined" and r[cid] == "unknown")
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "spark", "postgres"])
+def test_show_sql_prints_one_statement_per_trial_in_the_dialect(engine: str) -> None:
+    result = runner.invoke(app, ["prescreen", "--show-sql", "--trial", "NCT07520357", "--engine", engine])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("-- NCT07520357") == 1
+    assert result.stdout.rstrip().endswith(";")
+    # Spark quotes identifiers with backticks, the others with double quotes
+    assert ("`sp`" in result.stdout) == (engine == "spark")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--trial", "NCT00000000"], "no protocol for NCT00000000"),
+        (["--all", "--engine", "oracle"], "is not an engine"),
+        (["--all", "--engine", "postgres"], "--postgres-url"),
+        ([], "--trial ID or use --all"),
+        (["--all", "--first-dose", "2026-12-01"], "--first-dose needs --as-of"),
+    ],
+)
+def test_bad_options_get_a_message_and_exit_2(facts: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["prescreen", str(facts), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_facts_directory_is_named(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["prescreen", str(tmp_path / "nowhere"), "--all"])
+    assert result.exit_code == 2
+    assert "nowhere" in result.output
