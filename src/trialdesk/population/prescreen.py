@@ -176,7 +176,9 @@ def _date_tests(node: ast.Expr, collection: str | None) -> Iterator[tuple[DatedT
 
 
 def _add_days(day: exp.Expr, days: exp.Expr) -> exp.Expr:
-    return exp.cast(exp.DateAdd(this=day, expression=days, unit=exp.var("DAY")), exp.DataType.build("DATE"))
+    # Spark's DATE_ADD takes an INT number of days, not the BIGINT an aggregate gives
+    count = exp.cast(days, exp.DataType.build("INT"))
+    return exp.cast(exp.DateAdd(this=day, expression=count, unit=exp.var("DAY")), exp.DataType.build("DATE"))
 
 
 def _add_months(day: exp.Expr, months: int) -> exp.Expr:

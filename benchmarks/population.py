@@ -1,0 +1,142 @@
+"""Population pre-screening speed: synthetic patients × both protocols, compiled SQL on
+DuckDB next to the Python evaluator (and optionally Spark local mode), in one run.
+
+    .venv/bin/python benchmarks/population.py [--patients 1000000] [--sample 2000] [--spark 100000]
+                                              [--facts DIR] [--runs 3] [--threads N]
+
+1. Writes `--patients` synthetic patients as a facts directory (or reads `--facts`).
+2. Opens it into a file-backed DuckDB database (`open_facts`: checks, unit conversion,
+   derived attributes) — timed apart, as a warehouse would load once and screen often.
+3. Runs both compiled protocols, with the earliest eligible date, `--runs` times on
+   DuckDB and reports the median wall time and patients per second.
+4. Screens the first `--sample` patients, read back as records, with the Python screener
+   (`Screener.screen`, earliest eligible date included): the baseline, in patients per
+   second, and the ratio of the two.
+5. With `--spark N`, the same statements on Spark local mode over the first N patients.
+
+Targets on a 2-core machine: DuckDB 1,000,000 patients × 2 protocols under 10 s, peak
+memory under 4 GB (the resident set of this process, DuckDB included, is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from trialdesk.knowledge.base import load_knowledge
+from trialdesk.patient.load import patient_from_data
+from trialdesk.patient.view import build_view
+from trialdesk.population.prescreen import compile_protocol
+from trialdesk.population.records import records_from_facts
+from trialdesk.population.store import open_facts
+from trialdesk.population.synth import synthesize
+from trialdesk.protocol.load import load_protocols
+from trialdesk.screening.screen import Screener
+
+AS_OF = date(2026, 11, 20)
+
+
+def _peak_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--patients", type=int, default=1_000_000)
+    parser.add_argument("--sample", type=int, default=2_000)
+    parser.add_argument("--spark", type=int, default=0, help="patients for Spark local mode (0: skip)")
+    parser.add_argument("--facts", type=Path, help="an existing facts directory")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=0, help="DuckDB threads (0: DuckDB's default)")
+    args = parser.parse_args()
+
+    knowledge = load_knowledge()
+    protocols = load_protocols(knowledge)
+    work = Path(tempfile.mkdtemp(prefix="trialdesk-population-"))
+    facts = args.facts
+    if facts is None:
+        facts = work / "facts"
+        started = time.perf_counter()
+        synthesize(args.patients, 7, facts, AS_OF, knowledge)
+        print(f"synthetic population: {args.patients:,} patients written in {time.perf_counter() - started:.1f} s")
+
+    started = time.perf_counter()
+    con = duckdb.connect(str(work / "facts.duckdb"))
+    if args.threads:
+        con.execute(f"SET threads = {args.threads}")
+    open_facts(facts, knowledge, con)
+    tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+    counts = {t: int(con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0]) for t in tables}
+    total = counts["patients"]
+    rows = sum(counts.values())
+    print(f"open_facts: {total:,} patients, {rows / total:.1f} fact rows each, in {time.perf_counter() - started:.1f} s")
+
+    compiled = [compile_protocol(p, knowledge) for p in protocols.values()]
+    statements = [c.sql("duckdb") for c in compiled]
+    times = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        for sql in statements:
+            con.sql(sql).to_arrow_table()
+        times.append(time.perf_counter() - started)
+    sql_seconds = statistics.median(times)
+    sql_rate = total / sql_seconds
+    print(
+        f"DuckDB   {total:,} patients × {len(compiled)} protocols: median {sql_seconds:.2f} s "
+        f"of {args.runs} (min {min(times):.2f}, max {max(times):.2f}); {sql_rate:,.0f} patients/s"
+        f"  (target < 10 s at 1,000,000)"
+    )
+
+    records = records_from_facts(facts, args.sample)
+    screeners = [Screener(p, knowledge) for p in protocols.values()]
+    started = time.perf_counter()
+    for record, as_of, first_dose in records:
+        view = build_view(patient_from_data(record), knowledge, as_of)
+        for screener in screeners:
+            screener.screen(view, as_of, first_dose)
+    python_seconds = time.perf_counter() - started
+    python_rate = len(records) / python_seconds
+    print(
+        f"Python   {len(records):,} patients × {len(screeners)} protocols: {python_seconds:.2f} s; "
+        f"{python_rate:,.0f} patients/s (baseline)"
+    )
+    print(f"ratio: compiled SQL on DuckDB screens {sql_rate / python_rate:,.1f}× the patients per second")
+
+    if args.spark:
+        from trialdesk.population.engines import SparkEngine
+
+        sample = duckdb.connect()
+        query = f"SELECT max(patient_id) FROM (SELECT patient_id FROM patients ORDER BY 1 LIMIT {args.spark})"
+        bound = con.execute(query).fetchall()[0][0]
+        for table in tables:
+            data = con.sql(f"SELECT * FROM \"{table}\" WHERE patient_id <= '{bound}'").to_arrow_table()
+            sample.register("t", data)
+            sample.execute(f'CREATE TABLE "{table}" AS SELECT * FROM t')
+            sample.unregister("t")
+        started = time.perf_counter()
+        engine = SparkEngine.start("local[2]")
+        engine.load_duckdb(sample)
+        loaded = time.perf_counter() - started
+        started = time.perf_counter()
+        for c in compiled:
+            engine.run(c.query)
+        spark_seconds = time.perf_counter() - started
+        engine.close()
+        spark_rate = args.spark / spark_seconds
+        print(
+            f"Spark    {args.spark:,} patients × {len(compiled)} protocols (local[2], session start and load "
+            f"{loaded:.1f} s): {spark_seconds:.2f} s; {spark_rate:,.0f} patients/s; "
+            f"{spark_rate / python_rate:,.1f}× the Python evaluator"
+        )
+    print(f"peak resident memory of this process: {_peak_gib():.2f} GiB (target < 4 GB)")
+
+
+if __name__ == "__main__":
+    main()
