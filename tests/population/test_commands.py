@@ -38,7 +38,7 @@ def test_prescreen_writes_rows_whose_counts_are_the_funnel(
         assert len(rows) == f["total"] == 400
         criteria = [pc.criterion.id for pc in protocols[trial].criteria]
         assert [s["criterion"] for s in f["steps"]] == criteria
-        still_in = set(r["patient_id"] for r in rows)
+        still_in = {r["patient_id"] for r in rows}
         for step in f["steps"]:
             column = [r[step["criterion"]] for r in rows]
             assert step["passed"] == column.count("pass")

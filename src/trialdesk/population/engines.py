@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import importlib.util
 from abc import ABC, abstractmethod
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,10 +28,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 import duckdb
+import pyarrow as pa
 from sqlglot import exp
 
 from trialdesk.errors import TrialdeskError
 from trialdesk.population.facts import table_columns
+from trialdesk.population.staging import stage_ctes
 
 if TYPE_CHECKING:
     import psycopg
@@ -68,7 +69,7 @@ def _quote(name: str, dialect: str = "duckdb") -> str:
     return exp.to_identifier(name, quoted=True).sql(dialect=dialect)
 
 
-def _select_cast(table: str, columns: Mapping[str, str], source: str) -> str:
+def _select_cast(columns: Mapping[str, str], source: str) -> str:
     """DuckDB SQL reading `source` with every column of the schema cast to its type, so a
     Parquet file written with other (compatible) types loads as the schema says."""
     casts = ", ".join(f"CAST({_quote(c)} AS {t}) AS {_quote(c)}" for c, t in columns.items())
@@ -83,9 +84,37 @@ def parquet_paths(directory: Path) -> dict[str, Path]:
     if missing:
         raise EngineError(
             f"{directory}: no {', '.join(missing)}",
-            fix="write every facts table as <table>.parquet (trialdesk.population.facts.export_parquet)",
+            fix="write every facts table as <table>.parquet (trialdesk.population.engines.write_parquet)",
         )
     return paths
+
+
+def write_parquet(con: duckdb.DuckDBPyConnection, directory: Path, buckets: int | None = None) -> dict[str, Path]:
+    """Write every facts table of `con`, in the canonical schema, as `directory/<table>.parquet`:
+    the layout `Engine.load_parquet` reads. (`facts.export_parquet` writes the store's
+    layout instead, raw values for `store.open_facts`.)
+
+    With `buckets`, each table is a directory of files partitioned by a hash of
+    `patient_id` (`bucket=0/`, `bucket=1/`, …): every row of a patient lands in the same
+    bucket of every table, so a cluster reads a patient's facts from matching files."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for table, columns in table_columns().items():
+        path = directory / f"{table}.parquet"
+        target = exp.Literal.string(path.as_posix()).sql(dialect="duckdb")
+        select = ", ".join(_quote(c) for c in columns)
+        if buckets is None:
+            sql = f"COPY (SELECT {select} FROM {_quote(table)}) TO {target} (FORMAT parquet)"
+        else:
+            bucket = f"hash({_quote('patient_id')}) % {int(buckets)} AS bucket"
+            sql = (
+                f"COPY (SELECT {select}, {bucket} FROM {_quote(table)}) TO {target} "
+                "(FORMAT parquet, PARTITION_BY (bucket), OVERWRITE_OR_IGNORE)"
+            )
+        with _reading(f"table {table}"):
+            con.execute(sql)
+        written[table] = path
+    return written
 
 
 def _parquet_source(path: Path) -> str:
@@ -93,27 +122,63 @@ def _parquet_source(path: Path) -> str:
     return "read_parquet(" + exp.Literal.string(pattern.as_posix()).sql(dialect="duckdb") + ")"
 
 
-def _read(con: duckdb.DuckDBPyConnection, sql: str, what: str) -> duckdb.DuckDBPyConnection:
+@contextmanager
+def _reading(where: str) -> Iterator[None]:
     try:
-        return con.execute(sql)
+        yield
     except duckdb.Error as error:
         raise EngineError(
-            f"{what}: {error}", fix="the facts must follow trialdesk.population.facts.table_columns()"
+            f"{where}: {error}", fix="the facts must follow trialdesk.population.facts.table_columns()"
         ) from error
 
 
-def _facts(source: duckdb.DuckDBPyConnection | Path) -> Iterator[tuple[str, dict[str, str], duckdb.DuckDBPyConnection]]:
-    """Each table with its columns and a DuckDB cursor positioned on its cast rows, read
-    from a DuckDB connection or a Parquet directory (read through DuckDB)."""
+@dataclass(frozen=True)
+class FactsTable:
+    """One facts table as DuckDB reads it from the source, every column cast to the schema."""
+
+    name: str
+    columns: Mapping[str, str]
+    reader: duckdb.DuckDBPyConnection
+    sql: str
+    where: str
+
+    def arrow(self) -> pa.Table:
+        with _reading(self.where):
+            table: pa.Table = self.reader.sql(self.sql).to_arrow_table()
+            return table
+
+    def batches(self) -> Iterator[list[Row]]:
+        with _reading(self.where):
+            cursor = self.reader.cursor().execute(self.sql)
+            while batch := cursor.fetchmany(_BATCH_ROWS):
+                yield batch
+
+
+def facts_tables(source: duckdb.DuckDBPyConnection | Path) -> Iterator[FactsTable]:
+    """Every table of the schema, read from a DuckDB connection or from a directory of
+    Parquet files (through an in-memory DuckDB, open while the iteration lasts)."""
     if isinstance(source, Path):
         paths = parquet_paths(source)
         with duckdb.connect() as reader:
             for table, columns in table_columns().items():
-                sql = _select_cast(table, columns, _parquet_source(paths[table]))
-                yield table, columns, _read(reader, sql, str(paths[table]))
+                sql = _select_cast(columns, _parquet_source(paths[table]))
+                yield FactsTable(table, columns, reader, sql, str(paths[table]))
         return
     for table, columns in table_columns().items():
-        yield table, columns, _read(source.cursor(), _select_cast(table, columns, _quote(table)), f"table {table}")
+        yield FactsTable(table, columns, source, _select_cast(columns, _quote(table)), f"table {table}")
+
+
+_REPORT = "report the query with the protocol: the compiler should emit SQL every engine runs"
+
+
+def _first_line(error: BaseException) -> str:
+    """The error without what Spark appends (the analysed plan, thousands of lines for a
+    compiled protocol, or a JVM stack trace); a Py4J error's own first line only names
+    the Java method, so the Java exception's line is kept with it."""
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].startswith("An error occurred while calling"):
+        return f"{lines[0]} {lines[1].lstrip(': ')}"
+    return lines[0] if lines else type(error).__name__
 
 
 def _require(module: str, extra: str) -> None:
@@ -174,89 +239,29 @@ class DuckDBEngine(Engine):
     def load_duckdb(self, source: duckdb.DuckDBPyConnection) -> None:
         if source is self.con:
             return
-        for table, _, cursor in _facts(source):
-            self._create(table, cursor.to_arrow_table())
+        for table in facts_tables(source):
+            # the Arrow table is read through the registered name by DuckDB's scan
+            self.con.register("_trialdesk_load", table.arrow())
+            try:
+                self.con.execute(f"CREATE OR REPLACE TABLE {_quote(table.name)} AS SELECT * FROM _trialdesk_load")
+            finally:
+                self.con.unregister("_trialdesk_load")
 
     def load_parquet(self, directory: Path) -> None:
-        paths = parquet_paths(directory)
-        for table, columns in table_columns().items():
-            sql = _select_cast(table, columns, _parquet_source(paths[table]))
-            _read(self.con, f"CREATE OR REPLACE TABLE {_quote(table)} AS {sql}", str(paths[table]))
-
-    def _create(self, table: str, data: object) -> None:
-        # the Arrow table is read by DuckDB's replacement scan of the registered name
-        self.con.register("_trialdesk_load", data)
-        try:
-            self.con.execute(f"CREATE OR REPLACE TABLE {_quote(table)} AS SELECT * FROM _trialdesk_load")
-        finally:
-            self.con.unregister("_trialdesk_load")
+        for table, path in parquet_paths(directory).items():
+            sql = _select_cast(table_columns()[table], _parquet_source(path))
+            with _reading(str(path)):
+                self.con.execute(f"CREATE OR REPLACE TABLE {_quote(table)} AS {sql}")
 
     def query(self, sql: str) -> list[Row]:
         try:
             return self.con.execute(sql).fetchall()
         except duckdb.Error as error:
-            raise EngineError(f"DuckDB: {error}", fix="report the query; the compiler should emit valid SQL") from error
+            raise EngineError(f"DuckDB: {error}", fix=_REPORT) from error
 
     def close(self) -> None:
         if self._owned:
             self.con.close()
-
-
-# -- staging common table expressions ----------------------------------------------------
-@dataclass(frozen=True)
-class Stage:
-    """A common table expression run on its own: `name` and a self-contained statement."""
-
-    name: str
-    statement: exp.Query
-
-
-def _tables(node: exp.Expr) -> list[str]:
-    return [t.name for t in node.find_all(exp.Table) if not t.args.get("db")]
-
-
-def stage_ctes(statement: exp.Query, budget: int = 5_000) -> tuple[list[Stage], exp.Query]:
-    """Split a statement's WITH clause: a CTE whose copies would add more than `budget`
-    syntax nodes to the plan becomes a `Stage` (in order, each carrying the unstaged CTEs
-    it reads); the rest stay in the final statement.
-
-    Spark substitutes a CTE's whole plan at every reference, and a compiled protocol reads
-    its candidate first doses from every search CTE, each of which reads the main pass:
-    the plan grows with the product of the reference counts, and Spark 4 runs out of
-    memory analysing it. A staged CTE is materialised once and read by name instead; the
-    budget keeps the small ones (one lab pick read twice) inline, where a stage would cost
-    a Spark job each."""
-    with_ = statement.args.get("with_")
-    if with_ is None:
-        return [], statement
-    defined = {cte.alias: cte.this for cte in with_.expressions}
-    body = statement.copy()
-    body.set("with_", None)
-    reads = Counter(name for node in (*defined.values(), body) for name in _tables(node) if name in defined)
-    inlined: dict[str, int] = {}
-    staged: list[str] = []
-    for name, query in defined.items():
-        size = sum(1 for _ in query.walk()) + sum(inlined[t] for t in _tables(query) if t in defined)
-        if (reads[name] - 1) * size > budget:
-            staged.append(name)
-            size = 1
-        inlined[name] = size
-
-    def with_needed(query: exp.Query) -> exp.Query:
-        needed: set[str] = set()
-        pending = [n for n in _tables(query) if n in defined and n not in staged]
-        while pending:
-            name = pending.pop()
-            if name not in needed:
-                needed.add(name)
-                pending += [n for n in _tables(defined[name]) if n in defined and n not in staged]
-        out = query.copy()
-        for name in (n for n in defined if n in needed):
-            out = out.with_(exp.to_identifier(name, quoted=True), as_=defined[name].copy())
-        return out
-
-    stages = [Stage(name, with_needed(defined[name])) for name in staged]
-    return stages, with_needed(body)
 
 
 # -- Spark --------------------------------------------------------------------------------
@@ -273,6 +278,10 @@ def spark_session(
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.shuffle.partitions": "8",
+        # a compiled protocol runs about a hundred sorts, aggregates and joins in one task,
+        # each holding at least one memory page: Spark's default page (up to 64 MB, sized
+        # from the heap) exhausts execution memory long before the rows do
+        "spark.buffer.pageSize": "2m",
         **(conf or {}),
     }
     builder = SparkSession.builder.master(master).appName(app_name)
@@ -311,20 +320,27 @@ class SparkEngine(Engine):
         casts = [functions.col(_quote(c, "spark")).cast(engine_type(t, "spark")).alias(c) for c, t in columns.items()]
         frame.select(*casts).createOrReplaceTempView(table)
 
-    def load_parquet(self, directory: Path) -> None:
-        for table, path in parquet_paths(directory).items():
-            self._view(table, self.session.read.parquet(path.as_posix()), table_columns()[table])
+    def load_parquet(self, directory: Path | str) -> None:
+        """Load every facts table from `directory/<table>.parquet`; a URI string (`s3a://…`,
+        `hdfs://…`, `abfss://…`) is read by the executors as it is, unchecked here."""
+        if isinstance(directory, str) and "://" in directory:
+            paths = {table: f"{directory.rstrip('/')}/{table}.parquet" for table in table_columns()}
+        else:
+            paths = {table: path.as_posix() for table, path in parquet_paths(Path(directory)).items()}
+        for table, path in paths.items():
+            with self._errors():
+                self._view(table, self.session.read.parquet(path), table_columns()[table])
 
     def load_duckdb(self, source: duckdb.DuckDBPyConnection) -> None:
-        for table, columns, cursor in _facts(source):
-            data = cursor.to_arrow_table()
-            if data is None or data.num_rows == 0:
+        for table in facts_tables(source):
+            data = table.arrow()
+            if data.num_rows == 0:
                 # Spark 4 cannot build a frame from an Arrow table without batches
-                schema = ", ".join(f"{_quote(c, 'spark')} {engine_type(t, 'spark')}" for c, t in columns.items())
+                schema = ", ".join(f"{_quote(c, 'spark')} {engine_type(t, 'spark')}" for c, t in table.columns.items())
                 frame = self.session.createDataFrame([], schema=schema)
             else:
                 frame = self.session.createDataFrame(data)
-            self._view(table, frame, columns)
+            self._view(table.name, frame, table.columns)
 
     def query(self, sql: str) -> list[Row]:
         with self._errors():
@@ -353,7 +369,7 @@ class SparkEngine(Engine):
             yield
         except (PySparkException, Py4JError) as error:
             # a JVM failure (out of memory) reaches Python as a Py4J error, not a Spark one
-            raise EngineError(f"Spark: {error}", fix="report the query; the compiler should emit valid SQL") from error
+            raise EngineError(f"Spark: {_first_line(error)}", fix=_REPORT) from error
 
     def close(self) -> None:
         if self._owned:
@@ -386,26 +402,24 @@ class PostgresEngine(Engine):
         return cls(connection, owned=True)
 
     def load_duckdb(self, source: duckdb.DuckDBPyConnection) -> None:
-        self._load(_facts(source))
+        self._load(facts_tables(source))
 
     def load_parquet(self, directory: Path) -> None:
-        self._load(_facts(directory))
+        self._load(facts_tables(directory))
 
-    def _load(self, tables: Iterator[tuple[str, dict[str, str], duckdb.DuckDBPyConnection]]) -> None:
+    def _load(self, tables: Iterator[FactsTable]) -> None:
         import psycopg
 
         try:
             with self.connection.transaction(), self.connection.cursor() as cur:
-                for table, columns, reader in tables:
-                    self._copy(cur, table, columns, reader)
+                for table in tables:
+                    self._copy(cur, table)
         except psycopg.Error as error:
             raise EngineError(f"PostgreSQL: {error}", fix="check the server's log and free space") from error
 
-    def _copy(
-        self, cur: psycopg.Cursor[Row], table: str, columns: Mapping[str, str], reader: duckdb.DuckDBPyConnection
-    ) -> None:
-        name = _quote(table, "postgres")
-        body = ", ".join(f"{_quote(c, 'postgres')} {engine_type(t, 'postgres')}" for c, t in columns.items())
+    def _copy(self, cur: psycopg.Cursor[Row], table: FactsTable) -> None:
+        name = _quote(table.name, "postgres")
+        body = ", ".join(f"{_quote(c, 'postgres')} {engine_type(t, 'postgres')}" for c, t in table.columns.items())
         cur.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
         cur.execute(f"CREATE TEMPORARY TABLE {name} ({body})")
         # binary COPY applies no casts: tell psycopg each column's type, read from the table
@@ -416,7 +430,7 @@ class PostgresEngine(Engine):
         oids = [int(row[0]) for row in cur.fetchall()]
         with cur.copy(f"COPY {name} FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(oids)
-            while batch := reader.fetchmany(_BATCH_ROWS):
+            for batch in table.batches():
                 for row in batch:
                     copy.write_row(row)
         # per-patient lookups and joins; autovacuum never analyses temporary tables
@@ -431,9 +445,7 @@ class PostgresEngine(Engine):
                 cur.execute(sql)
                 return cur.fetchall()
         except psycopg.Error as error:
-            raise EngineError(
-                f"PostgreSQL: {error}", fix="report the query; the compiler should emit valid SQL"
-            ) from error
+            raise EngineError(f"PostgreSQL: {error}", fix=_REPORT) from error
 
     def close(self) -> None:
         if self._owned:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa  # type: ignore[import-untyped]  # no type information shipped
+import pyarrow as pa  # no type information shipped
 from pydantic import BaseModel
 
 from trialdesk.criteria.ast import COLLECTIONS

@@ -105,9 +105,10 @@ def _verdict_frames(
         c = pc.criterion
         where = f"{protocol.id}:{c.id}"
         these = []
-        for i, r in enumerate(pc.readings):
+        for i, reading in enumerate(pc.readings):
             name = f"c{k}_{i}"
-            codes.append(_alias(_decode(verdict(c.kind, compiler.truth(r.rule, where)), list(_CODES), _FAIL), name))
+            truth = compiler.truth(reading.rule, where)
+            codes.append(_alias(_decode(verdict(c.kind, truth), list(_CODES), _FAIL), name))
             these.append(name)
         names.append(these)
     frame = exp.select(_col("patient_id", s), _col("first_dose", s), *codes, copy=False).from_(

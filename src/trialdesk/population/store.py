@@ -29,7 +29,7 @@ from typing import Any
 
 import annotated_types
 import duckdb
-import pyarrow as pa  # type: ignore[import-untyped]  # no type information shipped
+import pyarrow as pa  # no type information shipped
 
 from trialdesk.criteria.ast import COLLECTIONS
 from trialdesk.criteria.fields import DERIVED, ITEM_MODELS, PATIENT_ATTRIBUTES

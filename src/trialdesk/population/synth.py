@@ -36,8 +36,8 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa  # type: ignore[import-untyped]  # no type information shipped
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pyarrow as pa  # no type information shipped
+import pyarrow.parquet as pq
 
 from trialdesk.errors import TrialdeskError
 from trialdesk.knowledge.base import Knowledge

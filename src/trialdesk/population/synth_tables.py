@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa  # type: ignore[import-untyped]  # no type information shipped
+import pyarrow as pa  # no type information shipped
 
 from trialdesk.criteria.ast import COLLECTIONS
 from trialdesk.errors import TrialdeskError
