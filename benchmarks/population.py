@@ -76,7 +76,9 @@ def main() -> None:
     counts = {t: int(con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0]) for t in tables}
     total = counts["patients"]
     rows = sum(counts.values())
-    print(f"open_facts: {total:,} patients, {rows / total:.1f} fact rows each, in {time.perf_counter() - started:.1f} s")
+    print(
+        f"open_facts: {total:,} patients, {rows / total:.1f} fact rows each, in {time.perf_counter() - started:.1f} s"
+    )
 
     compiled = [compile_protocol(p, knowledge) for p in protocols.values()]
     statements = [c.sql("duckdb") for c in compiled]
