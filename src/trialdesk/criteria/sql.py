@@ -1,25 +1,25 @@
 """Compile a rule to SQL: the third walker of the criteria syntax tree.
 
-Each rule becomes a nullable BOOLEAN expression per patient, NULL standing for the
-language's unknown, over the patient-facts schema of `trialdesk.population.facts` (the
-main query ranges over `patients AS p`). SQL's AND, OR and NOT on nullable booleans are
-Kleene's strong three-valued logic, so the connectives map directly; everything SQL would
+Each rule becomes a nullable BOOLEAN expression per screening row (`s`: a patient and a
+first-dose date), NULL standing for the language's unknown, over the patient-facts schema
+of `trialdesk.population.facts`. SQL's AND, OR and NOT on nullable booleans are Kleene's
+strong three-valued logic, so the connectives map directly; everything SQL would
 otherwise turn into two values is made explicit:
 
 1. a leaf whose datum is missing is NULL by a CASE, never false;
-2. a quantifier counts, per patient, the items that match (2), cannot be decided (1) or
-   do not match (0) in one correlated subquery and reads the maximum: a match makes it
-   true, an undecidable item unknown; no match is false only when the section was
-   reviewed as complete within `review_max_age_days` of the first dose or a documented
-   absence covers every kind of item the condition could match (as `evaluate._denied`),
-   and unknown otherwise;
+2. a quantifier is a column of its section's aggregate (one per section, grouped by
+   patient): the maximum over items of 2 (matches), 1 (cannot be decided) or 0; a match
+   makes it true, an undecidable item unknown; no match is false only when the section
+   was reviewed as complete within `review_max_age_days` of the first dose or a
+   documented absence covers every kind of item the condition could match (as
+   `evaluate._denied`), and unknown otherwise;
 3. `latest()` picks, in a CTE, the newest observation in its window (ties by record
    order) that was not measured within the support window after a transfusion or growth
    factor; when support cannot be ruled out the pick is unknown, as in `evaluate`.
 
-Expressions are SQLGlot trees; `.sql(dialect=...)` emits DuckDB today and is the only
-place a dialect is named. A construct that cannot be expressed exactly raises
-`CompileError` naming the criterion; nothing is dropped silently.
+Expressions are SQLGlot trees; `.sql(dialect=...)` is the only place a dialect is named.
+A construct that cannot be expressed exactly raises `CompileError` naming the criterion;
+nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from typing import Literal as Lit
 
 from sqlglot import exp
 
@@ -40,7 +39,6 @@ from trialdesk.patient.dates import days_before
 from trialdesk.patient.measures import CREATININE_UMOL_PER_MG_DL
 from trialdesk.population.facts import PATIENT_COLUMNS, column_name, item_columns
 
-PATIENT = "p"
 _UNIT_DAYS = {"days": Decimal(1), "weeks": Decimal(7), "months": Decimal("30.4375"), "years": Decimal("365.25")}
 _SCALE = Decimal("1e-12")
 _AGENT_TYPES = {
@@ -59,8 +57,8 @@ class CompileError(TrialdeskError):
 
 @dataclass(frozen=True)
 class Dates:
-    """The as-of and first-dose dates as SQL: literals for one screening date, or the
-    `as_of` / `first_dose` columns of `patients` when each patient has its own."""
+    """One as-of and first-dose date for every patient, as SQL literals (without them,
+    each patient is screened at the dates stored with it in `patients`)."""
 
     as_of: exp.Expr
     first_dose: exp.Expr
@@ -68,10 +66,6 @@ class Dates:
     @classmethod
     def literal(cls, as_of: date, first_dose: date) -> Dates:
         return cls(_date(as_of), _date(first_dose))
-
-    @classmethod
-    def per_patient(cls) -> Dates:
-        return cls(_col("as_of", PATIENT), _col("first_dose", PATIENT))
 
     def ref(self, name: str) -> exp.Expr:
         return (self.first_dose if name == "first_dose" else self.as_of).copy()
@@ -1069,21 +1063,8 @@ class RuleCompiler:
         return _paren(exp.and_(*per_kind))
 
 
-Verdict = Lit["pass", "fail", "unknown"]
-
-
 def verdict(kind: str, truth: exp.Expr) -> exp.Expr:
     """The patient's-side verdict of a criterion from its rule's truth (screen._verdict)."""
     holds = _str("pass") if kind == "inclusion" else _str("fail")
     fails = _str("fail") if kind == "inclusion" else _str("pass")
     return _switch(truth, [(_bool(True), holds), (_bool(False), fails)], _str("unknown"))
-
-
-def combine_readings(verdicts: list[exp.Expr]) -> exp.Expr:
-    """Readings that all agree give their verdict; any disagreement is unknown. The
-    arguments are column references (each reading computed once, in a derived table)."""
-    if len(verdicts) == 1:
-        return verdicts[0]
-    first = verdicts[0]
-    agree = exp.and_(*(exp.EQ(this=first.copy(), expression=v.copy()) for v in verdicts[1:]))
-    return _case([(agree, first.copy())], _str("unknown"))

@@ -14,7 +14,7 @@ which a date test of the protocol changes its value; NULL when a failure never l
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -296,18 +296,12 @@ def compile_protocol(
     base = _screening_base(dates)
     main, main_status = _verdict_frames(protocol, compiler, "main")
     main_ctes = [(cte.name, cte.query) for cte in compiler.pending()]
+    screening = [(SCREENING_BASE, base), (SCREENING, exp.select(exp.Star()).from_(exp.to_table(SCREENING_BASE)))]
     if not earliest:
-        ms = main_status
-        query = exp.select(
-            _col("patient_id", ms), *(_col(i, ms) for i in ids), _col(STATUS, ms), _alias(exp.Null(), EARLIEST)
-        ).from_(exp.to_table(ms).as_(ms))
-        plain = [(SCREENING_BASE, base), (SCREENING, exp.select(exp.Star()).from_(exp.to_table(SCREENING_BASE)))]
-        plain += main_ctes + main
-        for name, body in plain:
-            query = query.with_(exp.to_identifier(name, quoted=True), as_=body, copy=False)
-        query = query.order_by(_col("patient_id", ms))
-        kinds = tuple(pc.criterion.kind for pc in protocol.criteria)
-        return CompiledProtocol(protocol.id, tuple(ids), kinds, query)
+        final = exp.select(*_output(main_status, ids), _alias(exp.Null(), EARLIEST)).from_(
+            exp.to_table(main_status).as_(main_status)
+        )
+        return _statement(protocol, final, [*screening, *main_ctes, *main], main_status)
 
     # the search: only patients who fail, and only criteria that can lift, give candidates
     lifting = _lifting(protocol)
@@ -365,13 +359,8 @@ def compile_protocol(
         .when(exp.NEQ(this=_col(STATUS, ms), expression=_str("ineligible")), _col("first_dose", ms))
         .else_(_col("day", lf))
     )
-    query = (
-        exp.select(
-            _col("patient_id", ms),
-            *(_col(i, ms) for i in ids),
-            _col(STATUS, ms),
-            _alias(earliest_day, EARLIEST),
-        )
+    final = (
+        exp.select(*_output(ms, ids), _alias(earliest_day, EARLIEST))
         .from_(exp.to_table(ms).as_(ms))
         .join(
             exp.to_table(lf).as_(lf),
@@ -380,8 +369,7 @@ def compile_protocol(
         )
     )
     ctes: list[tuple[str, exp.Select]] = [
-        (sp, base),
-        (SCREENING, exp.select(exp.Star()).from_(exp.to_table(sp))),
+        *screening,
         *main_ctes,
         *main,
         *candidate_ctes,
@@ -391,16 +379,21 @@ def compile_protocol(
         *search,
         (lf, lifted),
     ]
+    return _statement(protocol, final, ctes, ms)
+
+
+def _output(status: str, ids: list[str]) -> list[exp.Expr]:
+    return [_col("patient_id", status), *(_col(i, status) for i in ids), _col(STATUS, status)]
+
+
+def _statement(
+    protocol: LoadedProtocol, final: exp.Select, ctes: list[tuple[str, exp.Select]], status: str
+) -> CompiledProtocol:
     for name, body in ctes:
-        query = query.with_(exp.to_identifier(name, quoted=True), as_=body, copy=False)
-    query = query.order_by(_col("patient_id", ms))
-    return CompiledProtocol(protocol.id, tuple(ids), tuple(pc.criterion.kind for pc in protocol.criteria), query)
-
-
-def status_of(verdicts: Iterable[str]) -> str:
-    """`ineligible` if any criterion fails, `undetermined` if any is unknown, else `eligible`."""
-    found = set(verdicts)
-    return "ineligible" if "fail" in found else ("undetermined" if "unknown" in found else "eligible")
+        final = final.with_(exp.to_identifier(name, quoted=True), as_=body, copy=False)
+    final = final.order_by(_col("patient_id", status))
+    ids = tuple(pc.criterion.id for pc in protocol.criteria)
+    return CompiledProtocol(protocol.id, ids, tuple(pc.criterion.kind for pc in protocol.criteria), final)
 
 
 def prescreen(

@@ -16,6 +16,7 @@ from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 
+from trialdesk.ingest.fhir.context import SECTIONS
 from trialdesk.ingest.fhir.elements import extension_json, extras_json, number
 from trialdesk.ingest.fhir.medications import THERAPY_LINE
 from trialdesk.ingest.fhir.terms import (
@@ -189,18 +190,7 @@ def _sections(w: _Writer) -> None:
         "lesions": _lesion,
         "specimens": _specimen,
     }
-    for name in (
-        "diagnoses",
-        "metastases",
-        "therapies",
-        "medications",
-        "procedures",
-        "history",
-        "adverse_events",
-        "vaccinations",
-        "lesions",
-        "specimens",
-    ):
+    for name in SECTIONS:
         section = getattr(p, name)
         refs: list[str] = []
         for index, item in enumerate(section.items):
