@@ -61,9 +61,9 @@ def _apply(record: dict[str, Any], op: tuple[str, int, int]) -> None:
         }
     elif kind == "drop_attestation" and record["attestations"]:
         record["attestations"].pop(index % len(record["attestations"]))
-    elif kind == "unknown_drug":
+    elif kind == "unknown_drug" and record["therapies"]["items"]:
         record["therapies"]["items"][0]["agents"].append("drug-not-in-any-list")
-    elif kind == "last_dose":
+    elif kind == "last_dose" and record["therapies"]["items"]:  # a drop_item may have emptied the lines
         line = record["therapies"]["items"][0]
         line["last_dose"] = _days(AS_OF.isoformat(), amount)
         line["first_dose"] = min(line.get("first_dose", line["last_dose"]), line["last_dose"])
