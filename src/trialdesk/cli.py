@@ -552,6 +552,10 @@ def prescreen_command(
         str | None, typer.Option("--postgres-url", help="PostgreSQL server for --engine postgres")
     ] = None,
     spark_master: Annotated[str, typer.Option("--spark-master", help="Spark master URL")] = "local[2]",
+    memory_limit: Annotated[
+        str | None,
+        typer.Option("--memory-limit", help="cap DuckDB's memory, e.g. 3GB (it spills to a temporary directory)"),
+    ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="screen everyone at this date (default: each patient's own)")
     ] = None,
@@ -604,7 +608,14 @@ def prescreen_command(
     try:
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("opening the facts", total=len(chosen) + 1)
-            db = open_engine(engine, facts, knowledge, postgres_url=postgres_url, spark_master=spark_master)
+            db = open_engine(
+                engine,
+                facts,
+                knowledge,
+                postgres_url=postgres_url,
+                spark_master=spark_master,
+                memory_limit=memory_limit,
+            )
 
             def step(trial_id: str) -> None:
                 bar.update(task, advance=1, description=f"pre-screening {trial_id}")

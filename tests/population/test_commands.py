@@ -5,6 +5,7 @@ traceback."""
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -57,6 +58,25 @@ def test_prescreen_writes_rows_whose_counts_are_the_funnel(
             assert count == sum(1 for r in rows if r["status"] == "undetermined" and r[cid] == "unknown")
 
 
+def test_a_memory_limit_gives_the_same_rows_and_removes_its_spill_directory(facts: Path, tmp_path: Path) -> None:
+    """Under a cap below what DuckDB takes unbounded for this statement (it spills), the
+    rows are those of the unbounded run; under one too small to run at all, a message."""
+    spills = set(Path(tempfile.gettempdir()).glob("trialdesk-spill-*"))
+    tables = {}
+    for name, extra in (("free", []), ("capped", ["--memory-limit", "300MB"])):
+        out = tmp_path / f"{name}.parquet"
+        result = runner.invoke(app, ["prescreen", str(facts), "--trial", "NCT07520357", "-o", str(out), *extra])
+        assert result.exit_code == 0, result.output
+        tables[name] = pq.read_table(out).to_pylist()
+    assert tables["capped"] == tables["free"]
+    result = runner.invoke(app, ["prescreen", str(facts), "--trial", "NCT07520357", "--memory-limit", "100MB"])
+    assert result.exit_code == 2
+    assert "ran out of memory" in result.output
+    assert "--memory-limit" in result.output
+    assert "Traceback" not in result.output
+    assert set(Path(tempfile.gettempdir()).glob("trialdesk-spill-*")) == spills
+
+
 @pytest.mark.parametrize("engine", ["duckdb", "spark", "postgres"])
 def test_show_sql_prints_one_statement_per_trial_in_the_dialect(engine: str) -> None:
     result = runner.invoke(app, ["prescreen", "--show-sql", "--trial", "NCT07520357", "--engine", engine])
@@ -75,6 +95,7 @@ def test_show_sql_prints_one_statement_per_trial_in_the_dialect(engine: str) -> 
         (["--all", "--engine", "postgres"], "--postgres-url"),
         ([], "--trial ID or use --all"),
         (["--all", "--first-dose", "2026-12-01"], "--first-dose needs --as-of"),
+        (["--all", "--memory-limit", "lots"], "is not a size"),
     ],
 )
 def test_bad_options_get_a_message_and_exit_2(facts: Path, args: list[str], message: str) -> None:

@@ -7,6 +7,8 @@ PostgreSQL server), giving one row per patient; the funnel is counted from those
 
 from __future__ import annotations
 
+import re
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from trialdesk.population.prescreen import CompiledProtocol, compile_protocol
 from trialdesk.protocol.load import LoadedProtocol
 
 ENGINES = ("duckdb", "spark", "postgres")
+_SIZE = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
 class PrescreenError(TrialdeskError):
@@ -62,19 +65,55 @@ def _arrow(engine: Any, compiled: CompiledProtocol, dialect: str) -> pa.Table:
     from trialdesk.population.engines import DuckDBEngine
 
     if isinstance(engine, DuckDBEngine):
+        import duckdb
+
         # DuckDB hands its result to Arrow without a Python object per value
-        table: pa.Table = engine.con.sql(compiled.sql(dialect)).to_arrow_table()
+        try:
+            table: pa.Table = engine.con.sql(compiled.sql(dialect)).to_arrow_table()
+        except duckdb.OutOfMemoryException as error:
+            raise PrescreenError(
+                f"{compiled.trial}: DuckDB ran out of memory ({str(error).splitlines()[0]})",
+                fix="raise --memory-limit (or leave it out), or screen a part of the population at a time",
+            ) from error
         return table
     rows = engine.run(compiled.query)
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in compiled.columns]
     return pa.table({name: list(values) for name, values in zip(compiled.columns, columns, strict=True)})
 
 
+def duckdb_connection(memory_limit: str | None = None) -> tuple[Any, tempfile.TemporaryDirectory[str] | None]:
+    """An in-memory DuckDB database, held under `memory_limit` (e.g. `3GB`) when given:
+    beyond it DuckDB writes its tables, hash tables and sorts to a temporary directory
+    (returned, for the caller to remove) instead of growing — slower, but a population
+    larger than the machine's memory is still screened."""
+    import duckdb
+
+    if memory_limit is None:
+        return duckdb.connect(), None
+    if not _SIZE.fullmatch(memory_limit.strip()):
+        raise PrescreenError(
+            f"--memory-limit {memory_limit!r} is not a size", fix="give a number and a unit, e.g. 3GB or 2500MiB"
+        )
+    spill = tempfile.TemporaryDirectory(prefix="trialdesk-spill-")
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "memory_limit": memory_limit.strip(),
+        "temp_directory": spill.name,
+    }
+    return duckdb.connect(config=config), spill
+
+
 def open_engine(
-    kind: str, facts: Path, knowledge: Knowledge, *, postgres_url: str | None = None, spark_master: str = "local[2]"
+    kind: str,
+    facts: Path,
+    knowledge: Knowledge,
+    *,
+    postgres_url: str | None = None,
+    spark_master: str = "local[2]",
+    memory_limit: str | None = None,
 ) -> Any:
     """The engine with the facts loaded: the directory is always opened (checked and
-    converted) by DuckDB first, then shipped to Spark or PostgreSQL."""
+    converted) by DuckDB first, then shipped to Spark or PostgreSQL. `memory_limit`
+    bounds DuckDB (`duckdb_connection`)."""
     from trialdesk.population.engines import DuckDBEngine, PostgresEngine, SparkEngine
     from trialdesk.population.store import open_facts
 
@@ -84,12 +123,30 @@ def open_engine(
         raise PrescreenError(
             "--engine postgres needs a server", fix="give --postgres-url postgresql://user@host:port/database"
         )
-    con = open_facts(facts, knowledge)
+    import duckdb
+
+    con, spill = duckdb_connection(memory_limit)
+    try:
+        open_facts(facts, knowledge, con)
+    except BaseException as error:
+        con.close()
+        if spill is not None:
+            spill.cleanup()
+        if isinstance(error, duckdb.OutOfMemoryException):
+            raise PrescreenError(
+                f"{facts}: DuckDB ran out of memory opening the facts",
+                fix="raise --memory-limit (or leave it out)",
+            ) from error
+        raise
     if kind == "duckdb":
-        return DuckDBEngine(con)
-    engine: Any = SparkEngine.start(spark_master) if kind == "spark" else PostgresEngine.connect(postgres_url or "")
-    engine.load_duckdb(con)
-    con.close()
+        return DuckDBEngine(con, owned=True, spill=spill)
+    try:
+        engine: Any = SparkEngine.start(spark_master) if kind == "spark" else PostgresEngine.connect(postgres_url or "")
+        engine.load_duckdb(con)
+    finally:
+        con.close()
+        if spill is not None:
+            spill.cleanup()
     return engine
 
 

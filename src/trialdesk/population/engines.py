@@ -19,6 +19,7 @@ without them. How the Spark path scales out is in docs/population.md.
 from __future__ import annotations
 
 import importlib.util
+import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -232,9 +233,18 @@ class DuckDBEngine(Engine):
 
     dialect: ClassVar[str] = "duckdb"
 
-    def __init__(self, con: duckdb.DuckDBPyConnection | None = None) -> None:
-        self._owned = con is None
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection | None = None,
+        *,
+        owned: bool | None = None,
+        spill: tempfile.TemporaryDirectory[str] | None = None,
+    ) -> None:
+        # `owned`: close the given connection too; `spill`: the directory DuckDB writes
+        # to beyond its memory limit, removed on close
+        self._owned = con is None if owned is None else owned
         self.con = con if con is not None else duckdb.connect()
+        self._spill = spill
 
     def load_duckdb(self, source: duckdb.DuckDBPyConnection) -> None:
         if source is self.con:
@@ -262,6 +272,8 @@ class DuckDBEngine(Engine):
     def close(self) -> None:
         if self._owned:
             self.con.close()
+        if self._spill is not None:
+            self._spill.cleanup()
 
 
 # -- Spark --------------------------------------------------------------------------------
