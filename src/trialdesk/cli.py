@@ -598,7 +598,8 @@ def prescreen_command(
         dialect = engine
         for c in compiled:
             typer.echo(f"-- {c.trial}: one row per patient ({', '.join(c.columns[:3])}, …)")
-            typer.echo(c.sql(dialect, pretty=True) + ";")
+            for statement in c.statements(dialect, pretty=True):
+                typer.echo(statement + ";")
         return
     if facts is None:
         _fail(

@@ -51,3 +51,27 @@ def test_every_shipped_criterion_compiles_and_emits_in_each_dialect(
         # every criterion is a column of the output
         for cid in compiled.criteria:
             assert f"AS {'`' if dialect == 'spark' else chr(34)}{cid}" in text
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "spark"])
+def test_the_search_reads_stored_stages_that_the_script_creates_first(
+    dialect: str, protocols: dict[str, LoadedProtocol], knowledge: Knowledge
+) -> None:
+    """With the earliest date, the script stores the screening at the planned first dose,
+    the searched patients and their facts before the query that reads them; without it,
+    one statement."""
+    protocol = protocols["NCT07520357"]
+    compiled = compile_protocol(protocol, knowledge)
+    *stages, query = compiled.statements(dialect)
+    names = [s.name for s in compiled.stages]
+    assert names[:2] == ["td_nct07520357_screened", "td_searched"]
+    assert "td_observations_searched" in names
+    creates = [s for s in stages if not s.startswith("DROP")]
+    assert len(creates) == len(names)
+    for name, create in zip(names, creates, strict=True):
+        assert create.startswith("CACHE TABLE" if dialect == "spark" else "CREATE TEMPORARY TABLE")
+        assert name in create.split(" AS ")[0]
+    assert "td_nct07520357_screened" in query
+    # the search reads only the searched patients' facts, never a facts table itself
+    assert "FROM observations" not in query
+    assert len(compile_protocol(protocol, knowledge, earliest=False).statements(dialect)) == 1

@@ -34,7 +34,7 @@ from sqlglot import exp
 
 from trialdesk.errors import TrialdeskError
 from trialdesk.population.facts import table_columns
-from trialdesk.population.staging import stage_ctes
+from trialdesk.population.staging import Stage, stage_ctes
 
 if TYPE_CHECKING:
     import psycopg
@@ -58,6 +58,9 @@ class CompiledQuery(Protocol):
 
     @property
     def query(self) -> exp.Select: ...
+
+    @property
+    def stages(self) -> tuple[Stage, ...]: ...
 
 
 def engine_type(duckdb_type: str, dialect: str) -> str:
@@ -209,6 +212,26 @@ class Engine(ABC):
         """Run a SQLGlot statement, printed in the engine's dialect."""
         return self.query(statement.sql(dialect=self.dialect))
 
+    def run_staged(self, stages: tuple[Stage, ...], statement: exp.Query) -> list[Row]:
+        """Store each stage as a temporary table under its name, in order, run the
+        statement that reads them, and drop them."""
+        try:
+            for stage in stages:
+                self.store(stage)
+            return self.run(statement)
+        finally:
+            for stage in stages:
+                self.drop(stage.name)
+
+    def store(self, stage: Stage) -> None:
+        """A stage's rows as a temporary table of this session."""
+        name = _quote(stage.name, self.dialect)
+        self.query(f"DROP TABLE IF EXISTS {name}")
+        self.query(f"CREATE TEMPORARY TABLE {name} AS {stage.statement.sql(dialect=self.dialect)}")
+
+    def drop(self, name: str) -> None:
+        self.query(f"DROP TABLE IF EXISTS {_quote(name, self.dialect)}")
+
     @abstractmethod
     def close(self) -> None:
         """Release what the engine opened."""
@@ -222,7 +245,7 @@ class Engine(ABC):
 
 def run_prescreen(engine: Engine, compiled: CompiledQuery) -> list[dict[str, Any]]:
     """A compiled protocol's rows on `engine`: one dict per patient keyed by its columns."""
-    rows = engine.run(compiled.query)
+    rows = engine.run_staged(compiled.stages, compiled.query)
     return [dict(zip(compiled.columns, row, strict=True)) for row in rows]
 
 
@@ -266,6 +289,11 @@ class DuckDBEngine(Engine):
     def query(self, sql: str) -> list[Row]:
         try:
             return self.con.execute(sql).fetchall()
+        except duckdb.OutOfMemoryException as error:
+            raise EngineError(
+                f"DuckDB ran out of memory ({_first_line(error)})",
+                fix="raise --memory-limit (or leave it out), or screen a part of the population at a time",
+            ) from error
         except duckdb.Error as error:
             raise EngineError(f"DuckDB: {error}", fix=_REPORT) from error
 
@@ -372,6 +400,15 @@ class SparkEngine(Engine):
             for stage in stages:
                 self.session.catalog.dropTempView(stage.name)
 
+    def store(self, stage: Stage) -> None:
+        """A stage as a checkpointed temporary view (read by name, its plan a leaf)."""
+        with self._errors():
+            frame = self.session.sql(stage.statement.sql(dialect=self.dialect)).localCheckpoint()
+            frame.createOrReplaceTempView(stage.name)
+
+    def drop(self, name: str) -> None:
+        self.session.catalog.dropTempView(name)
+
     @contextmanager
     def _errors(self) -> Iterator[None]:
         from py4j.protocol import Py4JError
@@ -456,6 +493,28 @@ class PostgresEngine(Engine):
             with self.connection.cursor() as cur:
                 cur.execute(sql)
                 return cur.fetchall()
+        except psycopg.Error as error:
+            raise EngineError(f"PostgreSQL: {error}", fix=_REPORT) from error
+
+    def store(self, stage: Stage) -> None:
+        """A stage as a temporary table, analysed (autovacuum never reaches those)."""
+        name = _quote(stage.name, self.dialect)
+        self._execute(
+            f"DROP TABLE IF EXISTS pg_temp.{name}",
+            f"CREATE TEMPORARY TABLE {name} AS {stage.statement.sql(dialect=self.dialect)}",
+            f"ANALYZE {name}",
+        )
+
+    def drop(self, name: str) -> None:
+        self._execute(f"DROP TABLE IF EXISTS pg_temp.{_quote(name, self.dialect)}")
+
+    def _execute(self, *statements: str) -> None:
+        import psycopg
+
+        try:
+            with self.connection.cursor() as cur:
+                for statement in statements:
+                    cur.execute(statement)
         except psycopg.Error as error:
             raise EngineError(f"PostgreSQL: {error}", fix=_REPORT) from error
 

@@ -14,6 +14,7 @@ which a date test of the protocol changes its value; NULL when a failure never l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -32,7 +33,8 @@ from trialdesk.criteria.sql import (
     verdict,
 )
 from trialdesk.knowledge.base import Knowledge
-from trialdesk.population.facts import PATIENT_COLUMNS
+from trialdesk.population.facts import PATIENT_COLUMNS, table_columns
+from trialdesk.population.staging import Stage
 from trialdesk.protocol.load import LoadedProtocol
 from trialdesk.screening.screen import HORIZON_DAYS
 
@@ -55,16 +57,33 @@ def _alias(e: exp.Expr, name: str) -> exp.Expr:
 
 @dataclass(frozen=True)
 class CompiledProtocol:
-    """A protocol as one SELECT: `patient_id`, one verdict column per criterion (named by
-    its id, in protocol order), `status` and `earliest_eligible`, one row per patient."""
+    """A protocol as SQL: `query` gives `patient_id`, one verdict column per criterion
+    (named by its id, in protocol order), `status` and `earliest_eligible`, one row per
+    patient, after each of `stages` has been stored, in order, as a temporary table
+    under its name (`statements` spells the whole script in a dialect)."""
 
     trial: str
     criteria: tuple[str, ...]
     kinds: tuple[str, ...]
     query: exp.Select
+    stages: tuple[Stage, ...] = ()
 
     def sql(self, dialect: str = "duckdb", *, pretty: bool = False) -> str:
+        """The final query alone (it reads the stages' tables)."""
         return self.query.sql(dialect=dialect, pretty=pretty)
+
+    def statements(self, dialect: str = "duckdb", *, pretty: bool = False) -> list[str]:
+        """The script: each stage stored as a temporary table (Spark: a cached view),
+        then the query."""
+        script = []
+        for stage in self.stages:
+            name = exp.to_identifier(stage.name, quoted=True).sql(dialect=dialect)
+            body = stage.statement.sql(dialect=dialect, pretty=pretty)
+            if dialect == "spark":
+                script.append(f"CACHE TABLE {name} AS {body}")
+            else:
+                script += [f"DROP TABLE IF EXISTS {name}", f"CREATE TEMPORARY TABLE {name} AS {body}"]
+        return [*script, self.sql(dialect, pretty=pretty)]
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -285,22 +304,113 @@ def compile_protocol(
     *,
     earliest: bool = True,
 ) -> CompiledProtocol:
-    """Compile every criterion of `protocol` into one SELECT. Without `dates` each patient
-    is screened at the as-of and first-dose dates stored with it in `patients`; without
-    `earliest` the earliest eligible date is NULL (and not searched)."""
+    """Compile every criterion of `protocol`. Without `dates` each patient is screened at
+    the as-of and first-dose dates stored with it in `patients`; without `earliest` the
+    earliest eligible date is NULL (and not searched): one statement.
+
+    With `earliest`, two: a stage screens everyone at the planned first dose (the
+    earliest date is that dose where nothing fails); the query then runs the search (the
+    whole single statement) over the facts of the searched patients only — those who fail
+    only criteria whose verdict can change with the first dose, a few percent of a
+    population — and adds its dates. Every CTE is per patient, so restricting the facts
+    to some patients leaves their rows as they were; what it saves is listing candidate
+    days, and screening them, for everyone."""
     ids = [pc.criterion.id for pc in protocol.criteria]
     for reserved in ("patient_id", "first_dose", STATUS, EARLIEST):
         if reserved in ids:
             raise CompileError(f"{protocol.id}: a criterion id may not be {reserved!r}")
+    if not earliest:
+        return _single(protocol, knowledge, dates, settings, "none")
+    stage = Stage(
+        f"td_{re.sub(r'[^0-9a-z]', '_', protocol.id.lower())}_screened",
+        _single(protocol, knowledge, dates, settings, "planned").query,
+    )
+    search = _single(protocol, knowledge, dates, settings, "search").query
+    m, r, ids_cte = "m", "r", "td_searched"
+    lifting = _lifting(protocol)
+    searched = (
+        exp.select(_col("patient_id", m))
+        .from_(exp.to_table(stage.name, quoted=True).as_(m))
+        .where(
+            exp.and_(
+                exp.EQ(this=_col(STATUS, m), expression=_str("ineligible")),
+                *(exp.NEQ(this=_col(i, m), expression=_str("fail")) for i in ids if i not in lifting),
+            )
+        )
+    )
+    # the searched patients' facts are stored, not CTEs: an engine may inline a CTE at
+    # each of its dozens of readers, scanning the whole table each time
+    stages = [stage, Stage(ids_cte, searched), *(Stage(n, q) for n, q in _restrict(search, ids_cte))]
+    ctes: list[tuple[str, exp.Select]] = []
+    with_ = search.args.get("with_")
+    assert with_ is not None
+    ctes += [(cte.alias, cte.this) for cte in with_.expressions]
+    body = search.copy()
+    body.set("with_", None)
+    body.set("order", None)
+    ctes.append(("td_searched_rows", body))
+    final = (
+        exp.select(
+            *_output(m, ids),
+            _alias(exp.Coalesce(this=_col(EARLIEST, m), expressions=[_col(EARLIEST, r)]), EARLIEST),
+        )
+        .from_(exp.to_table(stage.name, quoted=True).as_(m))
+        .join(
+            exp.to_table("td_searched_rows").as_(r),
+            on=exp.EQ(this=_col("patient_id", r), expression=_col("patient_id", m)),
+            join_type="left",
+        )
+    )
+    compiled = _statement(protocol, final, ctes, m)
+    return CompiledProtocol(compiled.trial, compiled.criteria, compiled.kinds, compiled.query, tuple(stages))
+
+
+def _restrict(statement: exp.Select, ids: str) -> list[tuple[str, exp.Select]]:
+    """Point every facts table `statement` reads at a CTE of its rows for the patients
+    listed in the CTE `ids` (in place); returns those CTEs."""
+    facts = set(table_columns())
+    used: list[str] = []
+    for table in list(statement.find_all(exp.Table)):
+        name = table.name
+        if name not in facts or table.args.get("db"):
+            continue
+        if name not in used:
+            used.append(name)
+        if not table.alias:
+            table.set("alias", exp.TableAlias(this=exp.to_identifier(name)))
+        table.set("this", exp.to_identifier(f"td_{name}_searched"))
+    ctes = []
+    for name in used:
+        t, i = "t", "i"
+        rows = (
+            exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(t)))
+            .from_(exp.to_table(name).as_(t))
+            .join(exp.to_table(ids).as_(i), on=exp.EQ(this=_col("patient_id", i), expression=_col("patient_id", t)))
+        )
+        ctes.append((f"td_{name}_searched", rows))
+    return ctes
+
+
+def _single(
+    protocol: LoadedProtocol, knowledge: Knowledge, dates: Dates | None, settings: Settings | None, earliest: str
+) -> CompiledProtocol:
+    """The protocol as one statement. `earliest`: `search` the earliest eligible date;
+    `planned`: the planned first dose where nothing fails, else NULL; `none`: NULL."""
+    ids = [pc.criterion.id for pc in protocol.criteria]
     compiler = RuleCompiler(knowledge, settings or Settings())
     base = _screening_base(dates)
     main, main_status = _verdict_frames(protocol, compiler, "main")
     main_ctes = [(cte.name, cte.query) for cte in compiler.pending()]
     screening = [(SCREENING_BASE, base), (SCREENING, exp.select(exp.Star()).from_(exp.to_table(SCREENING_BASE)))]
-    if not earliest:
-        final = exp.select(*_output(main_status, ids), _alias(exp.Null(), EARLIEST)).from_(
-            exp.to_table(main_status).as_(main_status)
+    if earliest != "search":
+        ms = main_status
+        planned = (
+            exp.Case()
+            .when(exp.NEQ(this=_col(STATUS, ms), expression=_str("ineligible")), _col("first_dose", ms))
+            .else_(exp.Null())
         )
+        day = planned if earliest == "planned" else exp.Null()
+        final = exp.select(*_output(ms, ids), _alias(day, EARLIEST)).from_(exp.to_table(ms).as_(ms))
         return _statement(protocol, final, [*screening, *main_ctes, *main], main_status)
 
     # the search: only patients who fail, and only criteria that can lift, give candidates
@@ -411,5 +521,10 @@ def prescreen(
     screened at those dates; otherwise at the dates stored with each patient."""
     dates = Dates.literal(as_of, first_dose or as_of) if as_of is not None else None
     compiled = compile_protocol(protocol, knowledge, dates)
-    rows = con.execute(compiled.sql(dialect)).fetchall()
+    *stages, query = compiled.statements(dialect)
+    for statement in stages:
+        con.execute(statement)
+    rows = con.execute(query).fetchall()
+    for stage in compiled.stages:
+        con.execute(f"DROP TABLE IF EXISTS {stage.name}")
     return [dict(zip(compiled.columns, row, strict=True)) for row in rows]
