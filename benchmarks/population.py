@@ -2,13 +2,14 @@
 DuckDB next to the Python evaluator (and optionally Spark local mode), in one run.
 
     .venv/bin/python benchmarks/population.py [--patients 1000000] [--sample 2000] [--spark 100000]
-                                              [--facts DIR] [--runs 3] [--threads N]
+                                              [--facts DIR] [--runs 3] [--threads N] [--memory-limit 3GB]
 
 1. Writes `--patients` synthetic patients as a facts directory (or reads `--facts`).
 2. Opens it into a file-backed DuckDB database (`open_facts`: checks, unit conversion,
    derived attributes) — timed apart, as a warehouse would load once and screen often.
-3. Runs both compiled protocols, with the earliest eligible date, `--runs` times on
-   DuckDB and reports the median wall time and patients per second.
+3. Runs both compiled protocols (each a script: stages stored as temporary tables, then
+   the query), with the earliest eligible date, `--runs` times on DuckDB and reports the
+   median wall time and patients per second.
 4. Screens the first `--sample` patients, read back as records, with the Python screener
    (`Screener.screen`, earliest eligible date included): the baseline, in patients per
    second, and the ratio of the two.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import shutil
 import statistics
 import tempfile
 import time
@@ -55,6 +57,7 @@ def main() -> None:
     parser.add_argument("--facts", type=Path, help="an existing facts directory")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=0, help="DuckDB threads (0: DuckDB's default)")
+    parser.add_argument("--memory-limit", help="DuckDB's memory cap, e.g. 3GB (spills beyond it)")
     args = parser.parse_args()
 
     knowledge = load_knowledge()
@@ -68,7 +71,10 @@ def main() -> None:
         print(f"synthetic population: {args.patients:,} patients written in {time.perf_counter() - started:.1f} s")
 
     started = time.perf_counter()
-    con = duckdb.connect(str(work / "facts.duckdb"))
+    config: dict[str, str | bool | int | float | list[str]] = {}
+    if args.memory_limit:
+        config = {"memory_limit": args.memory_limit, "temp_directory": str(work / "spill")}
+    con = duckdb.connect(str(work / "facts.duckdb"), config=config)
     if args.threads:
         con.execute(f"SET threads = {args.threads}")
     open_facts(facts, knowledge, con)
@@ -140,6 +146,8 @@ def main() -> None:
             f"{spark_rate / python_rate:,.1f}× the Python evaluator"
         )
     print(f"peak resident memory of this process: {_peak_gib():.2f} GiB (target < 4 GB)")
+    con.close()
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
