@@ -33,7 +33,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from trialdesk.errors import TrialdeskError
-from trialdesk.population.facts import table_columns
+from trialdesk.population.facts import table_columns, tune_duckdb
 from trialdesk.population.staging import Stage, stage_ctes
 
 if TYPE_CHECKING:
@@ -267,6 +267,7 @@ class DuckDBEngine(Engine):
         # to beyond its memory limit, removed on close
         self._owned = con is None if owned is None else owned
         self.con = con if con is not None else duckdb.connect()
+        tune_duckdb(self.con)
         self._spill = spill
 
     def load_duckdb(self, source: duckdb.DuckDBPyConnection) -> None:
