@@ -7,8 +7,8 @@ DuckDB next to the Python evaluator (and optionally Spark local mode), in one ru
 1. Writes `--patients` synthetic patients as a facts directory (or reads `--facts`).
 2. Opens it into a file-backed DuckDB database (`open_facts`: checks, unit conversion,
    derived attributes) — timed apart, as a warehouse would load once and screen often.
-3. Runs both compiled protocols (each a script: stages stored as temporary tables, then
-   the query), with the earliest eligible date, `--runs` times on DuckDB and reports the
+3. Runs both compiled protocols as `trialdesk prescreen` does (`DuckDBEngine.arrow`:
+   stages stored as temporary tables, then the query), with the earliest eligible date, `--runs` times on DuckDB and reports the
    median wall time and patients per second.
 4. Screens the first `--sample` patients, read back as records, with the Python screener
    (`Screener.screen`, earliest eligible date included): the baseline, in patients per
@@ -35,6 +35,7 @@ import duckdb
 from trialdesk.knowledge.base import load_knowledge
 from trialdesk.patient.load import patient_from_data
 from trialdesk.patient.view import build_view
+from trialdesk.population.engines import DuckDBEngine
 from trialdesk.population.prescreen import compile_protocol
 from trialdesk.population.records import records_from_facts
 from trialdesk.population.store import open_facts
@@ -87,14 +88,12 @@ def main() -> None:
     )
 
     compiled = [compile_protocol(p, knowledge) for p in protocols.values()]
-    scripts = [c.statements("duckdb") for c in compiled]
+    engine = DuckDBEngine(con)
     times = []
     for _ in range(args.runs):
         started = time.perf_counter()
-        for *stages, query in scripts:
-            for statement in stages:
-                con.execute(statement)
-            con.sql(query).to_arrow_table()
+        for c in compiled:
+            engine.arrow(c.stages, c.query)
         times.append(time.perf_counter() - started)
     sql_seconds = statistics.median(times)
     sql_rate = total / sql_seconds

@@ -65,21 +65,7 @@ def _arrow(engine: Any, compiled: CompiledProtocol, dialect: str) -> pa.Table:
     from trialdesk.population.engines import DuckDBEngine
 
     if isinstance(engine, DuckDBEngine):
-        import duckdb
-
-        # DuckDB hands its result to Arrow without a Python object per value
-        try:
-            for stage in compiled.stages:
-                engine.store(stage)
-            table: pa.Table = engine.con.sql(compiled.sql(dialect)).to_arrow_table()
-            for stage in compiled.stages:
-                engine.drop(stage.name)
-        except duckdb.OutOfMemoryException as error:
-            raise PrescreenError(
-                f"{compiled.trial}: DuckDB ran out of memory ({str(error).splitlines()[0]})",
-                fix="raise --memory-limit (or leave it out), or screen a part of the population at a time",
-            ) from error
-        return table
+        return engine.arrow(compiled.stages, compiled.query)
     rows = engine.run_staged(compiled.stages, compiled.query)
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in compiled.columns]
     return pa.table({name: list(values) for name, values in zip(compiled.columns, columns, strict=True)})

@@ -346,15 +346,6 @@ def arrow_table(table: str, rows: Sequence[Sequence[Any]]) -> pa.Table:
     )
 
 
-def tune_duckdb(con: duckdb.DuckDBPyConnection) -> None:
-    """Plan compiled protocols as measured fastest: every CTE materialised once rather than
-    inlined at each reader. The search query of a compiled protocol has about a hundred
-    CTEs over a few percent of the patients; inlining them took 6.0 and 7.6 s per
-    protocol at 1,000,000 patients, materialising 4.2 and 4.6 s, nearly all of it
-    planning. The main pass is unaffected (within noise)."""
-    con.execute("SET disabled_optimizers = 'cte_inlining'")
-
-
 def load_duckdb(
     screenings: Sequence[Screening], knowledge: Knowledge, con: duckdb.DuckDBPyConnection | None = None
 ) -> duckdb.DuckDBPyConnection:
@@ -367,7 +358,6 @@ def load_duckdb(
             con.register("_td_rows", arrow_table(table, rows))
             con.execute(f"INSERT INTO {_quote(table)} SELECT * FROM _td_rows")
             con.unregister("_td_rows")
-    tune_duckdb(con)
     return con
 
 

@@ -37,7 +37,7 @@ from trialdesk.errors import UnknownCodeError
 from trialdesk.knowledge.base import Knowledge
 from trialdesk.knowledge.entries import Lab
 from trialdesk.patient.record import Attestation, Fact
-from trialdesk.population.facts import DECIMAL, FactsError, column_name, create_schema, table_columns, tune_duckdb
+from trialdesk.population.facts import DECIMAL, FactsError, column_name, create_schema, table_columns
 
 OBSERVATION_DISK_COLUMNS: dict[str, str] = {
     "patient_id": "VARCHAR",
@@ -684,7 +684,6 @@ def open_facts(
     _insert_agents(con, knowledge)
     for name in ("_td_labs", "_td_units", "_td_drugs", "_td_vaccines", "_td_histology"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
-    tune_duckdb(con)
     return con
 
 
