@@ -250,6 +250,19 @@ def run_prescreen(engine: Engine, compiled: CompiledQuery) -> list[dict[str, Any
 
 
 # -- DuckDB -------------------------------------------------------------------------------
+@contextmanager
+def _duckdb_errors() -> Iterator[None]:
+    try:
+        yield
+    except duckdb.OutOfMemoryException as error:
+        raise EngineError(
+            f"DuckDB ran out of memory ({_first_line(error)})",
+            fix="raise --memory-limit (or leave it out), or screen a part of the population at a time",
+        ) from error
+    except duckdb.Error as error:
+        raise EngineError(f"DuckDB: {error}", fix=_REPORT) from error
+
+
 class DuckDBEngine(Engine):
     """The embedded default. Wraps a connection that may already hold the facts (as
     `facts.load_duckdb` leaves it); otherwise an in-memory database of its own."""
@@ -287,16 +300,8 @@ class DuckDBEngine(Engine):
     def arrow(self, stages: tuple[Stage, ...], statement: exp.Query) -> pa.Table:
         """`run_staged`, the rows as Arrow: DuckDB hands them over without a Python object
         per value."""
-        with self._searching(stages):
-            try:
-                table: pa.Table = self.con.sql(statement.sql(dialect=self.dialect)).to_arrow_table()
-            except duckdb.OutOfMemoryException as error:
-                raise EngineError(
-                    f"DuckDB ran out of memory ({_first_line(error)})",
-                    fix="raise --memory-limit (or leave it out), or screen a part of the population at a time",
-                ) from error
-            except duckdb.Error as error:
-                raise EngineError(f"DuckDB: {error}", fix=_REPORT) from error
+        with self._searching(stages), _duckdb_errors():
+            table: pa.Table = self.con.sql(statement.sql(dialect=self.dialect)).to_arrow_table()
             return table
 
     @contextmanager
@@ -327,15 +332,8 @@ class DuckDBEngine(Engine):
                 self.con.execute(f"CREATE OR REPLACE TABLE {_quote(table)} AS {sql}")
 
     def query(self, sql: str) -> list[Row]:
-        try:
+        with _duckdb_errors():
             return self.con.execute(sql).fetchall()
-        except duckdb.OutOfMemoryException as error:
-            raise EngineError(
-                f"DuckDB ran out of memory ({_first_line(error)})",
-                fix="raise --memory-limit (or leave it out), or screen a part of the population at a time",
-            ) from error
-        except duckdb.Error as error:
-            raise EngineError(f"DuckDB: {error}", fix=_REPORT) from error
 
     def close(self) -> None:
         if self._owned:
