@@ -321,10 +321,9 @@ def compile_protocol(
             raise CompileError(f"{protocol.id}: a criterion id may not be {reserved!r}")
     if not earliest:
         return _single(protocol, knowledge, dates, settings, "none")
-    stage = Stage(
-        f"td_{re.sub(r'[^0-9a-z]', '_', protocol.id.lower())}_screened",
-        _single(protocol, knowledge, dates, settings, "planned").query,
-    )
+    screened = _single(protocol, knowledge, dates, settings, "planned").query
+    screened.set("order", None)  # the final query orders the rows; a stored stage need not
+    stage = Stage(f"td_{re.sub(r'[^0-9a-z]', '_', protocol.id.lower())}_screened", screened)
     search = _single(protocol, knowledge, dates, settings, "search").query
     m, r, ids_cte = "m", "r", "td_searched"
     lifting = _lifting(protocol)
