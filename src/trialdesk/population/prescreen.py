@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -340,10 +340,9 @@ def compile_protocol(
     # the searched patients' facts are stored, not CTEs: an engine may inline a CTE at
     # each of its dozens of readers, scanning the whole table each time
     stages = [stage, Stage(ids_cte, searched), *(Stage(n, q) for n, q in _restrict(search, ids_cte))]
-    ctes: list[tuple[str, exp.Select]] = []
     with_ = search.args.get("with_")
     assert with_ is not None
-    ctes += [(cte.alias, cte.this) for cte in with_.expressions]
+    ctes: list[tuple[str, exp.Select]] = [(cte.alias, cte.this) for cte in with_.expressions]
     body = search.copy()
     body.set("with_", None)
     body.set("order", None)
@@ -360,8 +359,7 @@ def compile_protocol(
             join_type="left",
         )
     )
-    compiled = _statement(protocol, final, ctes, m)
-    return CompiledProtocol(compiled.trial, compiled.criteria, compiled.kinds, compiled.query, tuple(stages))
+    return replace(_statement(protocol, final, ctes, m), stages=tuple(stages))
 
 
 def _restrict(statement: exp.Select, ids: str) -> list[tuple[str, exp.Select]]:
