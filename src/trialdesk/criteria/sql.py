@@ -37,7 +37,7 @@ from trialdesk.errors import TrialdeskError
 from trialdesk.knowledge.base import Knowledge
 from trialdesk.patient.dates import days_before
 from trialdesk.patient.measures import CREATININE_UMOL_PER_MG_DL
-from trialdesk.population.facts import PATIENT_COLUMNS, column_name, item_columns
+from trialdesk.population.facts import PATIENT_COLUMNS, PATIENT_KEY, column_name, item_columns
 
 _UNIT_DAYS = {"days": Decimal(1), "weeks": Decimal(7), "months": Decimal("30.4375"), "years": Decimal("365.25")}
 _SCALE = Decimal("1e-12")
@@ -213,9 +213,9 @@ def _exact(value: Decimal, what: str) -> exp.Expr:
 # eligible date reads candidate first doses in `s` and keeps `sp` at the planned one.
 SCREENING = "s"
 SCREENING_BASE = "sp"
-_KEY_PATIENT = ("patient_id",)
-_KEY_SCREENING = ("patient_id", "first_dose")
-_KEY_ITEM = ("patient_id", "item_index")
+_KEY_PATIENT = (PATIENT_KEY,)
+_KEY_SCREENING = (PATIENT_KEY, "first_dose")
+_KEY_ITEM = (PATIENT_KEY, "item_index")
 
 
 @dataclass(frozen=True)
@@ -247,12 +247,12 @@ class _Group:
 
     def build(self, compiler: RuleCompiler) -> Cte:
         a = self.alias
-        frame: dict[str, exp.Expr] = {"patient_id": _col("patient_id", a), "item_index": _col("item_index", a)}
+        frame: dict[str, exp.Expr] = {PATIENT_KEY: _col(PATIENT_KEY, a), "item_index": _col("item_index", a)}
         query = exp.select().from_(exp.to_table(self.section).as_(a))
         if self.keys == _KEY_SCREENING:
             s = self.screening
             query = query.join(
-                exp.to_table(s).as_(s), on=exp.EQ(this=_col("patient_id", s), expression=_col("patient_id", a))
+                exp.to_table(s).as_(s), on=exp.EQ(this=_col(PATIENT_KEY, s), expression=_col(PATIENT_KEY, a))
             )
             frame["first_dose"] = _col("first_dose", s)
         query = compiler.join_ctes(query, [e for _, e in self.columns], frame)
@@ -277,11 +277,11 @@ class _AgentGroup:
         a = "a"
         query = (
             exp.select(
-                _col("patient_id", a), _col("item_index", a), *(exp.alias_(e, n) for n, e in self.columns), copy=False
+                _col(PATIENT_KEY, a), _col("item_index", a), *(exp.alias_(e, n) for n, e in self.columns), copy=False
             )
             .from_(exp.to_table("agents").as_(a))
             .where(exp.EQ(this=_col("collection", a), expression=_str(self.collection)))
-            .group_by(_col("patient_id", a), _col("item_index", a))
+            .group_by(_col(PATIENT_KEY, a), _col("item_index", a))
         )
         return Cte(self.name, query, _KEY_ITEM)
 
@@ -434,7 +434,7 @@ class RuleCompiler:
         a = "a"
         rank = exp.Window(
             this=exp.RowNumber(),
-            partition_by=[_col("patient_id", a), _col("topic", a)],
+            partition_by=[_col(PATIENT_KEY, a), _col("topic", a)],
             order=exp.Order(
                 expressions=[
                     exp.Ordered(this=_col("on", a), desc=True, nulls_first=False),
@@ -443,7 +443,7 @@ class RuleCompiler:
             ),
         )
         ranked = exp.select(
-            *(_col(c, a) for c in ("patient_id", "topic", "value", "quantity", "unit")), exp.alias_(rank, "rn")
+            *(_col(c, a) for c in (PATIENT_KEY, "topic", "value", "quantity", "unit")), exp.alias_(rank, "rn")
         ).from_(exp.to_table("attestations").as_(a))
         columns: list[exp.Expr] = []
         for name in sorted(self.knowledge.attestations):
@@ -457,10 +457,10 @@ class RuleCompiler:
                 exp.alias_(exp.Max(this=_case([(this.copy(), exp.column("unit", "ra"))], _null())), f"{name}__unit"),
             ]
         query = (
-            exp.select(exp.column("patient_id", "ra"), *columns)
+            exp.select(exp.column(PATIENT_KEY, "ra"), *columns)
             .from_(ranked.subquery("ra"))
             .where(exp.EQ(this=exp.column("rn", "ra"), expression=_num(1)))
-            .group_by(exp.column("patient_id", "ra"))
+            .group_by(exp.column(PATIENT_KEY, "ra"))
         )
         return self._add(key, "attest", query, _KEY_PATIENT).name, f"{topic}__"
 
@@ -542,9 +542,9 @@ class RuleCompiler:
             for name in sorted(set(ast.COLLECTIONS.values()))
         ]
         query = (
-            exp.select(_col("patient_id", r), *columns)
+            exp.select(_col(PATIENT_KEY, r), *columns)
             .from_(exp.to_table("section_reviews").as_(r))
-            .group_by(_col("patient_id", r))
+            .group_by(_col(PATIENT_KEY, r))
         )
         return self._add(key, "reviews", query, _KEY_PATIENT).name, column
 
@@ -569,7 +569,7 @@ class RuleCompiler:
             return known
         procedures = (
             exp.select(
-                _col("patient_id", "sp_"),
+                _col(PATIENT_KEY, "sp_"),
                 exp.alias_(_col("performed_on", "sp_"), "lo"),
                 exp.alias_(_col("performed_on", "sp_"), "hi"),
             )
@@ -579,7 +579,7 @@ class RuleCompiler:
         )
         medications = (
             exp.select(
-                _col("patient_id", "sm"),
+                _col(PATIENT_KEY, "sm"),
                 exp.alias_(_col("start", "sm"), "lo"),
                 exp.alias_(_col("stop", "sm"), "hi"),
             )
@@ -587,14 +587,14 @@ class RuleCompiler:
             .join(
                 exp.to_table("agents").as_("sa"),
                 on=exp.and_(
-                    exp.EQ(this=_col("patient_id", "sa"), expression=_col("patient_id", "sm")),
+                    exp.EQ(this=_col(PATIENT_KEY, "sa"), expression=_col(PATIENT_KEY, "sm")),
                     exp.EQ(this=_col("collection", "sa"), expression=_str("medication")),
                     exp.EQ(this=_col("item_index", "sa"), expression=_col("item_index", "sm")),
                 ),
             )
             .where(exp.ArrayContains(this=_col("drug_classes", "sa"), expression=_str("growth_factor")))
         )
-        query = exp.select("patient_id", "lo", "hi").from_(
+        query = exp.select(PATIENT_KEY, "lo", "hi").from_(
             exp.union(procedures, medications, distinct=False).subquery("u")
         )
         return self._add(key, "support", query, _KEY_PATIENT)
@@ -621,7 +621,7 @@ class RuleCompiler:
             exp.select()
             .from_(exp.to_table("observations").as_(o))
             .join(
-                exp.to_table(base).as_(base), on=exp.EQ(this=_col("patient_id", base), expression=_col("patient_id", o))
+                exp.to_table(base).as_(base), on=exp.EQ(this=_col(PATIENT_KEY, base), expression=_col(PATIENT_KEY, o))
             )
             .where(exp.and_(*conditions))
         )
@@ -633,7 +633,7 @@ class RuleCompiler:
             day = _col("date", o)
             events = self._support_events().name
             overlap = exp.and_(
-                exp.EQ(this=_col("patient_id", events), expression=_col("patient_id", o)),
+                exp.EQ(this=_col(PATIENT_KEY, events), expression=_col(PATIENT_KEY, o)),
                 exp.LTE(this=_col("lo", events), expression=day.copy()),
                 exp.or_(
                     _is_null(_col("hi", events)),
@@ -644,31 +644,31 @@ class RuleCompiler:
                 None,
                 "supported",
                 in_window.copy()
-                .select(_col("patient_id", o), _col("idx", o))
+                .select(_col(PATIENT_KEY, o), _col("idx", o))
                 .join(exp.to_table(events).as_(events), on=overlap)
-                .group_by(_col("patient_id", o), _col("idx", o)),
+                .group_by(_col(PATIENT_KEY, o), _col("idx", o)),
                 _KEY_PATIENT,
             )
             s = supported.name
             candidates = candidates.join(
                 exp.to_table(s).as_(s),
                 on=exp.and_(
-                    exp.EQ(this=_col("patient_id", s), expression=_col("patient_id", o)),
+                    exp.EQ(this=_col(PATIENT_KEY, s), expression=_col(PATIENT_KEY, o)),
                     exp.EQ(this=_col("idx", s), expression=_col("idx", o)),
                 ),
                 join_type="left",
-            ).where(_is_null(_col("patient_id", s)))
+            ).where(_is_null(_col(PATIENT_KEY, s)))
             fresh = exp.and_(self._section_fresh("procedures", base), self._section_fresh("medications", base))
             support = _case([(fresh, _str("none"))], _str("unknown"))
             review = self._review("procedures")[0]
             candidates = candidates.join(
                 exp.to_table(review).as_(review),
-                on=exp.EQ(this=_col("patient_id", review), expression=_col("patient_id", o)),
+                on=exp.EQ(this=_col(PATIENT_KEY, review), expression=_col(PATIENT_KEY, o)),
                 join_type="left",
             )
         rank = exp.Window(
             this=exp.RowNumber(),
-            partition_by=[_col("patient_id", o)],
+            partition_by=[_col(PATIENT_KEY, o)],
             order=exp.Order(
                 expressions=[
                     exp.Ordered(this=_col("date", o), desc=True, nulls_first=False),
@@ -677,12 +677,12 @@ class RuleCompiler:
             ),
         )
         ranked = candidates.select(
-            *(_col(c, o) for c in ("patient_id", "date", "value", "result", "uln", "lln")),
+            *(_col(c, o) for c in (PATIENT_KEY, "date", "value", "result", "uln", "lln")),
             exp.alias_(support, "support"),
             exp.alias_(rank, "rn"),
         )
         picked = (
-            exp.select("patient_id", "date", "value", "result", "uln", "lln", "support")
+            exp.select(PATIENT_KEY, "date", "value", "result", "uln", "lln", "support")
             .from_(ranked.subquery("c"))
             .where(exp.EQ(this=exp.column("rn", "c"), expression=_num(1)))
         )
@@ -691,7 +691,7 @@ class RuleCompiler:
     def _picked(self, k: str) -> exp.Expr:
         """The pick exists and support was ruled out."""
         return exp.and_(
-            _not(_is_null(_col("patient_id", k))),
+            _not(_is_null(_col(PATIENT_KEY, k))),
             exp.EQ(this=_col("support", k), expression=_str("none")),
         )
 
@@ -891,7 +891,7 @@ class RuleCompiler:
         per_item = _case([(exp.GT(this=missing, expression=_num(0)), _null())], days)
         cte, column_name = self._agent_column(scope.collection, per_item, "days")
         # an item without agents counts no half-lives
-        item_days = _case([(_is_null(_col("patient_id", cte)), _num(0))], _col(column_name, cte))
+        item_days = _case([(_is_null(_col(PATIENT_KEY, cte)), _num(0))], _col(column_name, cte))
         return exp.Coalesce(this=item_days.copy(), expressions=[_num(0)]), item_days
 
     def _date_test(self, node: ast.DateTest, scope: _Scope | None, where: str) -> exp.Expr:

@@ -33,7 +33,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from trialdesk.errors import TrialdeskError
-from trialdesk.population.facts import table_columns
+from trialdesk.population.facts import PATIENT_KEY, table_columns
 from trialdesk.population.staging import Stage, stage_ctes
 
 if TYPE_CHECKING:
@@ -518,7 +518,7 @@ class PostgresEngine(Engine):
                 for row in batch:
                     copy.write_row(row)
         # per-patient lookups and joins; autovacuum never analyses temporary tables
-        cur.execute(f"CREATE INDEX ON {name} ({_quote('patient_id', 'postgres')})")
+        cur.execute(f"CREATE INDEX ON {name} ({_quote(PATIENT_KEY, 'postgres')})")
         cur.execute(f"ANALYZE {name}")
 
     def query(self, sql: str) -> list[Row]:

@@ -33,7 +33,7 @@ from trialdesk.criteria.sql import (
     verdict,
 )
 from trialdesk.knowledge.base import Knowledge
-from trialdesk.population.facts import PATIENT_COLUMNS, table_columns
+from trialdesk.population.facts import PATIENT_COLUMNS, PATIENT_KEY, table_columns
 from trialdesk.population.staging import Stage
 from trialdesk.protocol.load import LoadedProtocol
 from trialdesk.screening.screen import HORIZON_DAYS
@@ -93,7 +93,7 @@ class CompiledProtocol:
 def _screening_base(dates: Dates | None) -> exp.Select:
     """`sp`: each patient with its as-of date, planned first dose and `data_ref`."""
     p = "p"
-    attributes = [_col(c, p) for c in PATIENT_COLUMNS if c not in ("as_of", "first_dose")]
+    attributes = [_col(c, p) for c in (*PATIENT_COLUMNS, PATIENT_KEY) if c not in ("as_of", "first_dose")]
     as_of = dates.as_of.copy() if dates else _col("as_of", p)
     first = dates.first_dose.copy() if dates else _col("first_dose", p)
     return exp.select(
@@ -117,7 +117,7 @@ def _verdict_frames(
     reading a small integer code; then the readings combined and the status taken as the
     greatest code."""
     s = compiler.screening
-    keys: dict[str, exp.Expr] = {"patient_id": _col("patient_id", s), "first_dose": _col("first_dose", s)}
+    keys: dict[str, exp.Expr] = {PATIENT_KEY: _col(PATIENT_KEY, s), "first_dose": _col("first_dose", s)}
     codes: list[exp.Expr] = []
     names: list[list[str]] = []
     for k, pc in enumerate(protocol.criteria):
@@ -130,7 +130,7 @@ def _verdict_frames(
             codes.append(_alias(_decode(verdict(c.kind, truth), list(_CODES), _FAIL), name))
             these.append(name)
         names.append(these)
-    frame = exp.select(_col("patient_id", s), _col("first_dose", s), *codes, copy=False).from_(
+    frame = exp.select(_col("patient_id", s), _col(PATIENT_KEY, s), _col("first_dose", s), *codes, copy=False).from_(
         exp.to_table(s).as_(s), copy=False
     )
     frame = compiler.join_ctes(frame, codes, keys)
@@ -144,12 +144,15 @@ def _verdict_frames(
         # readings that all agree give their verdict; any disagreement is unknown
         agree = exp.and_(*(exp.EQ(this=first.copy(), expression=_col(n, r)) for n in these[1:]))
         combined.append(_alias(exp.Case().when(agree, first.copy()).else_(exp.Literal.number(1)), f"c{k}"))
-    verdicts = exp.select(_col("patient_id", r), _col("first_dose", r), *combined).from_(exp.to_table(r).as_(r))
+    verdicts = exp.select(_col("patient_id", r), _col(PATIENT_KEY, r), _col("first_dose", r), *combined).from_(
+        exp.to_table(r).as_(r)
+    )
     v = f"{stem}_verdicts"
     count = len(protocol.criteria)
     worst = exp.Greatest(this=_col("c0", v), expressions=[_col(f"c{k}", v) for k in range(1, count)])
     statuses = exp.select(
         _col("patient_id", v),
+        _col(PATIENT_KEY, v),
         _col("first_dose", v),
         *(
             _alias(_decode(_col(f"c{k}", v), [(0, "pass"), (1, "unknown")], "fail"), pc.criterion.id)
@@ -226,7 +229,7 @@ def _offsets(
 
 
 def _candidate_selects(protocol: LoadedProtocol, compiler: RuleCompiler, lifting: list[str]) -> list[exp.Select]:
-    """One SELECT of (patient_id, day) per first-dose-dependent test of the criteria
+    """One SELECT of (patient_key, day) per first-dose-dependent test of the criteria
     whose failure can lift."""
     selects: list[exp.Select] = []
     by_id = {pc.criterion.id: pc for pc in protocol.criteria}
@@ -252,13 +255,13 @@ def _candidate_selects(protocol: LoadedProtocol, compiler: RuleCompiler, lifting
                             days += [b, _add_days(b.copy(), exp.Literal.number(1))]
                         query = exp.select().from_(exp.to_table(section).as_(alias))
                         item_keys: dict[str, exp.Expr] = {
-                            "patient_id": _col("patient_id", alias),
+                            PATIENT_KEY: _col(PATIENT_KEY, alias),
                             "item_index": _col("item_index", alias),
                         }
                         query = compiler.join_ctes(query, days, item_keys)
                         for d in days:
                             selects.append(
-                                query.copy().select(_alias(_col("patient_id", alias), "patient_id"), _alias(d, "day"))
+                                query.copy().select(_alias(_col(PATIENT_KEY, alias), PATIENT_KEY), _alias(d, "day"))
                             )
                 else:
                     selects += _birthdays(test)
@@ -282,7 +285,7 @@ def _birthdays(test: DatedTest) -> list[exp.Select]:
         day = _add_months(_col("birth_date", b), 12 * y)
         for shift in (day, _add_days(day.copy(), exp.Literal.number(1))):
             selects.append(
-                exp.select(_alias(_col("patient_id", b), "patient_id"), _alias(shift, "day")).from_(
+                exp.select(_alias(_col(PATIENT_KEY, b), PATIENT_KEY), _alias(shift, "day")).from_(
                     exp.to_table("patients").as_(b)
                 )
             )
@@ -316,7 +319,7 @@ def compile_protocol(
     to some patients leaves their rows as they were; what it saves is listing candidate
     days, and screening them, for everyone."""
     ids = [pc.criterion.id for pc in protocol.criteria]
-    for reserved in ("patient_id", "first_dose", STATUS, EARLIEST):
+    for reserved in ("patient_id", PATIENT_KEY, "first_dose", STATUS, EARLIEST):
         if reserved in ids:
             raise CompileError(f"{protocol.id}: a criterion id may not be {reserved!r}")
     if not earliest:
@@ -328,7 +331,7 @@ def compile_protocol(
     m, r, ids_cte = "m", "r", "td_searched"
     lifting = _lifting(protocol)
     searched = (
-        exp.select(_col("patient_id", m))
+        exp.select(_col(PATIENT_KEY, m))
         .from_(exp.to_table(stage.name, quoted=True).as_(m))
         .where(
             exp.and_(
@@ -355,7 +358,7 @@ def compile_protocol(
         .from_(exp.to_table(stage.name, quoted=True).as_(m))
         .join(
             exp.to_table("td_searched_rows").as_(r),
-            on=exp.EQ(this=_col("patient_id", r), expression=_col("patient_id", m)),
+            on=exp.EQ(this=_col(PATIENT_KEY, r), expression=_col(PATIENT_KEY, m)),
             join_type="left",
         )
     )
@@ -382,7 +385,7 @@ def _restrict(statement: exp.Select, ids: str) -> list[tuple[str, exp.Select]]:
         rows = (
             exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(t)))
             .from_(exp.to_table(name).as_(t))
-            .join(exp.to_table(ids).as_(i), on=exp.EQ(this=_col("patient_id", i), expression=_col("patient_id", t)))
+            .join(exp.to_table(ids).as_(i), on=exp.EQ(this=_col(PATIENT_KEY, i), expression=_col(PATIENT_KEY, t)))
         )
         ctes.append((f"td_{name}_searched", rows))
     return ctes
@@ -407,7 +410,8 @@ def _single(
             .else_(exp.Null())
         )
         day = planned if earliest == "planned" else exp.Null()
-        final = exp.select(*_output(ms, ids), _alias(day, EARLIEST)).from_(exp.to_table(ms).as_(ms))
+        keyed = [_col(PATIENT_KEY, ms)] if earliest == "planned" else []
+        final = exp.select(*_output(ms, ids), *keyed, _alias(day, EARLIEST)).from_(exp.to_table(ms).as_(ms))
         return _statement(protocol, final, [*screening, *main_ctes, *main], main_status)
 
     # the search: only patients who fail, and only criteria that can lift, give candidates
@@ -425,17 +429,17 @@ def _single(
     u, sp = "u", SCREENING_BASE
     horizon = _add_days(_col("first_dose", sp), exp.Literal.number(HORIZON_DAYS))
     candidate_days = (
-        exp.select(_col("patient_id", u), _col("day", u))
+        exp.select(_col(PATIENT_KEY, u), _col("day", u))
         .distinct()
         .from_(exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier(u))))
-        .join(exp.to_table(sp).as_(sp), on=exp.EQ(this=_col("patient_id", sp), expression=_col("patient_id", u)))
-        .join(exp.to_table(ms).as_(ms), on=exp.EQ(this=_col("patient_id", ms), expression=_col("patient_id", u)))
+        .join(exp.to_table(sp).as_(sp), on=exp.EQ(this=_col(PATIENT_KEY, sp), expression=_col(PATIENT_KEY, u)))
+        .join(exp.to_table(ms).as_(ms), on=exp.EQ(this=_col(PATIENT_KEY, ms), expression=_col(PATIENT_KEY, u)))
         .where(searched)
         .where(exp.GT(this=_col("day", u), expression=_col("first_dose", sp)))
         .where(exp.LTE(this=_col("day", u), expression=horizon))
     )
     c = "cd"
-    attributes = [_col(col, sp) for col in PATIENT_COLUMNS if col not in ("as_of", "first_dose")]
+    attributes = [_col(col, sp) for col in (*PATIENT_COLUMNS, PATIENT_KEY) if col not in ("as_of", "first_dose")]
     candidates = (
         exp.select(
             *attributes,
@@ -446,7 +450,7 @@ def _single(
         .from_(exp.to_table(sp).as_(sp))
         .join(
             exp.to_table("candidate_days").as_(c),
-            on=exp.EQ(this=_col("patient_id", c), expression=_col("patient_id", sp)),
+            on=exp.EQ(this=_col(PATIENT_KEY, c), expression=_col(PATIENT_KEY, sp)),
         )
     )
     candidate_ctes = [(cte.name, cte.query) for cte in compiler.pending()]
@@ -455,10 +459,10 @@ def _single(
     search_ctes = [(cte.name, cte.query) for cte in later.pending()]
     es = search_status
     lifted = (
-        exp.select(_col("patient_id", es), _alias(exp.Min(this=_col("first_dose", es)), "day"))
+        exp.select(_col(PATIENT_KEY, es), _alias(exp.Min(this=_col("first_dose", es)), "day"))
         .from_(exp.to_table(es).as_(es))
         .where(exp.NEQ(this=_col(STATUS, es), expression=_str("ineligible")))
-        .group_by(_col("patient_id", es))
+        .group_by(_col(PATIENT_KEY, es))
     )
     lf = "lifted"
     earliest_day = (
@@ -467,11 +471,11 @@ def _single(
         .else_(_col("day", lf))
     )
     final = (
-        exp.select(*_output(ms, ids), _alias(earliest_day, EARLIEST))
+        exp.select(*_output(ms, ids), _col(PATIENT_KEY, ms), _alias(earliest_day, EARLIEST))
         .from_(exp.to_table(ms).as_(ms))
         .join(
             exp.to_table(lf).as_(lf),
-            on=exp.EQ(this=_col("patient_id", lf), expression=_col("patient_id", ms)),
+            on=exp.EQ(this=_col(PATIENT_KEY, lf), expression=_col(PATIENT_KEY, ms)),
             join_type="left",
         )
     )

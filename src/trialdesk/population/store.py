@@ -37,7 +37,7 @@ from trialdesk.errors import UnknownCodeError
 from trialdesk.knowledge.base import Knowledge
 from trialdesk.knowledge.entries import Lab
 from trialdesk.patient.record import Attestation, Fact
-from trialdesk.population.facts import DECIMAL, FactsError, column_name, create_schema, table_columns
+from trialdesk.population.facts import DECIMAL, PATIENT_KEY, FactsError, column_name, create_schema, table_columns
 
 OBSERVATION_DISK_COLUMNS: dict[str, str] = {
     "patient_id": "VARCHAR",
@@ -79,7 +79,7 @@ def disk_columns() -> dict[str, dict[str, str]]:
             tables[table] = dict(OBSERVATION_DISK_COLUMNS)
             continue
         derived = derived_columns(table)
-        tables[table] = {c: t for c, t in columns.items() if c not in derived}
+        tables[table] = {c: t for c, t in columns.items() if c not in derived and c != PATIENT_KEY}
     return tables
 
 
@@ -546,6 +546,7 @@ _JOINS = {
 def _insert_items(con: duckdb.DuckDBPyConnection, table: str, source: str, columns: dict[str, str]) -> None:
     defaults = _defaults(table, columns)
     select = [f"{defaults.get(c, f'r.{_q(c)}')} AS {_q(c)}" for c in columns]
+    select.append(f"p.{PATIENT_KEY}")
     for derived in derived_columns(table):
         expression = _ACTIVE_SQL[table] if derived == "active" else _DERIVED_SQL[derived]
         select.append(f"{expression} AS {_q(derived)}")
@@ -560,7 +561,7 @@ def _insert_observations(con: duckdb.DuckDBPyConnection, source: str) -> None:
         return f"CAST(CAST({value} AS DECIMAL(38,12)) * {factor} AS {DECIMAL})"
 
     con.execute(
-        f"""INSERT INTO observations BY NAME SELECT r.patient_id, r.idx, l.lab AS code, r.date,
+        f"""INSERT INTO observations BY NAME SELECT r.patient_id, p.patient_key, r.idx, l.lab AS code, r.date,
         {canonical("r.value", "u.factor")} AS value, r.result, r.method,
         CASE WHEN r.value IS NOT NULL THEN {canonical("r.reference_high", "ru.factor")} END AS uln,
         CASE WHEN r.value IS NOT NULL THEN {canonical("r.reference_low", "ru.factor")} END AS lln
@@ -583,11 +584,12 @@ def _insert_agents(con: duckdb.DuckDBPyConnection, knowledge: Knowledge) -> None
     )
     con.execute(
         f"""INSERT INTO agents BY NAME
-        SELECT a.patient_id, 'therapy' AS collection, a.item_index, a.agent_index, a.name, {attributes}
-        FROM (SELECT patient_id, item_index, unnest(agents) AS name, unnest(range(len(agents))) AS agent_index
+        SELECT a.patient_id, a.patient_key, 'therapy' AS collection, a.item_index, a.agent_index, a.name, {attributes}
+        FROM (SELECT patient_id, patient_key, item_index, unnest(agents) AS name,
+                     unnest(range(len(agents))) AS agent_index
               FROM therapies) a JOIN _td_drugs d ON d.name = a.name
         UNION ALL
-        SELECT m.patient_id, 'medication', m.item_index, 0, m.agent, {attributes}
+        SELECT m.patient_id, m.patient_key, 'medication', m.item_index, 0, m.agent, {attributes}
         FROM medications m JOIN _td_drugs d ON d.name = m.agent"""
     )
 
@@ -618,6 +620,8 @@ def _open_table(
         _first_violation(con, path, f"{scan} r", _patient_checks())
         select = [
             "r.patient_id",
+            # the surrogate key (trialdesk.population.facts.PATIENT_KEY), dense in id order
+            f"row_number() OVER (ORDER BY r.patient_id) AS {PATIENT_KEY}",
             "r.as_of",
             "r.first_dose",
             "r.birth_date",
@@ -636,19 +640,21 @@ def _open_table(
         _insert_observations(con, source)
     elif table == "attestations":
         _first_violation(con, path, f"{scan} r {patients}", _attestation_checks(knowledge, columns))
-        con.execute(f"INSERT INTO attestations BY NAME SELECT {_select_list(columns)} FROM {scan} r")
+        con.execute(
+            f"INSERT INTO attestations BY NAME SELECT {_select_list(columns)}, p.{PATIENT_KEY} FROM {scan} r {patients}"
+        )
     elif table == "section_reviews":
         _first_violation(con, path, f"{scan} r {patients}", _review_checks())
         con.execute(
-            "INSERT INTO section_reviews BY NAME SELECT r.patient_id, r.section, coalesce(r.complete, false) AS complete, "
-            f"r.reviewed_on FROM {scan} r"
+            f"INSERT INTO section_reviews BY NAME SELECT r.patient_id, p.{PATIENT_KEY}, r.section, "
+            f"coalesce(r.complete, false) AS complete, r.reviewed_on FROM {scan} r {patients}"
         )
     else:
         _first_violation(con, path, f"{scan} r {patients}", _item_checks(table, columns, knowledge))
         if table == "vaccinations":
             names = [n for (n,) in _distinct(con, f"SELECT DISTINCT vaccine FROM {scan} WHERE vaccine IS NOT NULL")]
             _vaccine_table(con, names, knowledge)
-        _insert_items(con, table, f"{scan} r", columns)
+        _insert_items(con, table, f"{scan} r {patients}", columns)
 
 
 def open_facts(
