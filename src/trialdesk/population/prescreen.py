@@ -312,8 +312,9 @@ def compile_protocol(
     earliest eligible date is NULL (and not searched): one statement.
 
     With `earliest`, two: a stage screens everyone at the planned first dose (the
-    earliest date is that dose where nothing fails); the query then runs the search (the
-    whole single statement) over the facts of the searched patients only — those who fail
+    earliest date is that dose where nothing fails); the query then runs the search
+    (`_search`: candidate first doses, each screened) over the facts of the searched
+    patients only — those who fail
     only criteria whose verdict can change with the first dose, a few percent of a
     population — and adds its dates. Every CTE is per patient, so restricting the facts
     to some patients leaves their rows as they were; what it saves is listing candidate
@@ -327,7 +328,7 @@ def compile_protocol(
     screened = _single(protocol, knowledge, dates, settings, "planned").query
     screened.set("order", None)  # the final query orders the rows; a stored stage need not
     stage = Stage(f"td_{re.sub(r'[^0-9a-z]', '_', protocol.id.lower())}_screened", screened)
-    search = _single(protocol, knowledge, dates, settings, "search").query
+    search = _search(protocol, knowledge, dates, settings)
     m, r, ids_cte = "m", "r", "td_searched"
     lifting = _lifting(protocol)
     searched = (
@@ -348,7 +349,6 @@ def compile_protocol(
     ctes: list[tuple[str, exp.Select]] = [(cte.alias, cte.this) for cte in with_.expressions]
     body = search.copy()
     body.set("with_", None)
-    body.set("order", None)
     ctes.append(("td_searched_rows", body))
     final = (
         exp.select(
@@ -394,34 +394,41 @@ def _restrict(statement: exp.Select, ids: str) -> list[tuple[str, exp.Select]]:
 def _single(
     protocol: LoadedProtocol, knowledge: Knowledge, dates: Dates | None, settings: Settings | None, earliest: str
 ) -> CompiledProtocol:
-    """The protocol as one statement. `earliest`: `search` the earliest eligible date;
-    `planned`: the planned first dose where nothing fails, else NULL; `none`: NULL."""
+    """The protocol as one statement. `earliest`: `planned`: the planned first dose where
+    nothing fails, else NULL (and `patient_key` kept: the stage the search joins to);
+    `none`: NULL."""
     ids = [pc.criterion.id for pc in protocol.criteria]
     compiler = RuleCompiler(knowledge, settings or Settings())
     base = _screening_base(dates)
     main, main_status = _verdict_frames(protocol, compiler, "main")
     main_ctes = [(cte.name, cte.query) for cte in compiler.pending()]
     screening = [(SCREENING_BASE, base), (SCREENING, exp.select(exp.Star()).from_(exp.to_table(SCREENING_BASE)))]
-    if earliest != "search":
-        ms = main_status
-        planned = (
-            exp.Case()
-            .when(exp.NEQ(this=_col(STATUS, ms), expression=_str("ineligible")), _col("first_dose", ms))
-            .else_(exp.Null())
-        )
-        day = planned if earliest == "planned" else exp.Null()
-        keyed = [_col(PATIENT_KEY, ms)] if earliest == "planned" else []
-        final = exp.select(*_output(ms, ids), *keyed, _alias(day, EARLIEST)).from_(exp.to_table(ms).as_(ms))
-        return _statement(protocol, final, [*screening, *main_ctes, *main], main_status)
-
-    # the search: only patients who fail, and only criteria that can lift, give candidates
-    lifting = _lifting(protocol)
-    fixed = [i for i in ids if i not in lifting]
     ms = main_status
-    searched = exp.and_(
-        exp.EQ(this=_col(STATUS, ms), expression=_str("ineligible")),
-        *(exp.NEQ(this=_col(i, ms), expression=_str("fail")) for i in fixed),
+    planned = (
+        exp.Case()
+        .when(exp.NEQ(this=_col(STATUS, ms), expression=_str("ineligible")), _col("first_dose", ms))
+        .else_(exp.Null())
     )
+    day = planned if earliest == "planned" else exp.Null()
+    keyed = [_col(PATIENT_KEY, ms)] if earliest == "planned" else []
+    final = exp.select(*_output(ms, ids), *keyed, _alias(day, EARLIEST)).from_(exp.to_table(ms).as_(ms))
+    return _statement(protocol, final, [*screening, *main_ctes, *main], main_status)
+
+
+def _search(
+    protocol: LoadedProtocol, knowledge: Knowledge, dates: Dates | None, settings: Settings | None
+) -> exp.Select:
+    """The search for the earliest eligible date, as one statement over facts that hold
+    the searched patients only (`td_searched`: ineligible at the planned first dose, and
+    failing only criteria that can lift): `patient_key` and the earliest candidate first
+    dose at which no criterion fails, for the patients who have one.
+
+    The candidates are screened with the data held at the planned first dose (`data_ref`);
+    what does not depend on the first dose (a section aggregate, a pick) is computed once
+    per patient and shared by every candidate."""
+    compiler = RuleCompiler(knowledge, settings or Settings())
+    base = _screening_base(dates)
+    lifting = _lifting(protocol)
     union: exp.Expr | None = None
     for select in _candidate_selects(protocol, compiler, lifting):
         union = select if union is None else exp.union(union, select, distinct=False)
@@ -433,8 +440,6 @@ def _single(
         .distinct()
         .from_(exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier(u))))
         .join(exp.to_table(sp).as_(sp), on=exp.EQ(this=_col(PATIENT_KEY, sp), expression=_col(PATIENT_KEY, u)))
-        .join(exp.to_table(ms).as_(ms), on=exp.EQ(this=_col(PATIENT_KEY, ms), expression=_col(PATIENT_KEY, u)))
-        .where(searched)
         .where(exp.GT(this=_col("day", u), expression=_col("first_dose", sp)))
         .where(exp.LTE(this=_col("day", u), expression=horizon))
     )
@@ -459,38 +464,22 @@ def _single(
     search_ctes = [(cte.name, cte.query) for cte in later.pending()]
     es = search_status
     lifted = (
-        exp.select(_col(PATIENT_KEY, es), _alias(exp.Min(this=_col("first_dose", es)), "day"))
+        exp.select(_col(PATIENT_KEY, es), _alias(exp.Min(this=_col("first_dose", es)), EARLIEST))
         .from_(exp.to_table(es).as_(es))
         .where(exp.NEQ(this=_col(STATUS, es), expression=_str("ineligible")))
         .group_by(_col(PATIENT_KEY, es))
     )
-    lf = "lifted"
-    earliest_day = (
-        exp.Case()
-        .when(exp.NEQ(this=_col(STATUS, ms), expression=_str("ineligible")), _col("first_dose", ms))
-        .else_(_col("day", lf))
-    )
-    final = (
-        exp.select(*_output(ms, ids), _col(PATIENT_KEY, ms), _alias(earliest_day, EARLIEST))
-        .from_(exp.to_table(ms).as_(ms))
-        .join(
-            exp.to_table(lf).as_(lf),
-            on=exp.EQ(this=_col(PATIENT_KEY, lf), expression=_col(PATIENT_KEY, ms)),
-            join_type="left",
-        )
-    )
     ctes: list[tuple[str, exp.Select]] = [
-        *screening,
-        *main_ctes,
-        *main,
+        (SCREENING_BASE, base),
         *candidate_ctes,
         ("candidate_days", candidate_days),
         (_CANDIDATES, candidates),
         *search_ctes,
         *search,
-        (lf, lifted),
     ]
-    return _statement(protocol, final, ctes, ms)
+    for name, body in ctes:
+        lifted = lifted.with_(exp.to_identifier(name, quoted=True), as_=body, copy=False)
+    return lifted
 
 
 def _output(status: str, ids: list[str]) -> list[exp.Expr]:
