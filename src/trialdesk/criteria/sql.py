@@ -1063,8 +1063,12 @@ class RuleCompiler:
         return _paren(exp.and_(*per_kind))
 
 
-def verdict(kind: str, truth: exp.Expr) -> exp.Expr:
-    """The patient's-side verdict of a criterion from its rule's truth (screen._verdict)."""
-    holds = _str("pass") if kind == "inclusion" else _str("fail")
-    fails = _str("fail") if kind == "inclusion" else _str("pass")
-    return _switch(truth, [(_bool(True), holds), (_bool(False), fails)], _str("unknown"))
+PASS, UNKNOWN, FAIL = 0, 1, 2
+
+
+def verdict_code(kind: str, truth: exp.Expr) -> exp.Expr:
+    """The patient's-side verdict of a criterion from its rule's truth (screen._verdict),
+    as a code: `PASS`, `UNKNOWN` or `FAIL`, the worst the largest."""
+    holds = _num(PASS if kind == "inclusion" else FAIL)
+    fails = _num(FAIL if kind == "inclusion" else PASS)
+    return _switch(truth, [(_bool(True), holds), (_bool(False), fails)], _num(UNKNOWN))

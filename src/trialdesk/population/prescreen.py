@@ -25,12 +25,15 @@ from sqlglot import exp
 from trialdesk.criteria import ast
 from trialdesk.criteria.evaluate import FRESHNESS_FIELDS, Settings
 from trialdesk.criteria.sql import (
+    FAIL,
+    PASS,
     SCREENING,
     SCREENING_BASE,
+    UNKNOWN,
     CompileError,
     Dates,
     RuleCompiler,
-    verdict,
+    verdict_code,
 )
 from trialdesk.knowledge.base import Knowledge
 from trialdesk.population.facts import PATIENT_COLUMNS, PATIENT_KEY, table_columns
@@ -101,16 +104,17 @@ def _screening_base(dates: Dates | None) -> exp.Select:
     ).from_(exp.to_table("patients").as_(p))
 
 
-# Verdict codes: the worst verdict is the largest, so a status is a GREATEST.
-_CODES = (("pass", 0), ("unknown", 1))
-_FAIL = 2
+# Verdict codes (`sql.verdict_code`): the worst verdict is the largest, so a status is a
+# GREATEST. Frames and stages carry the codes (`c0`, `c1`, … in protocol order, and
+# `worst`); only the output spells them, so a stored stage is a table of small integers.
+_WORST = "worst"
 
 
 def _verdict_frames(
     protocol: LoadedProtocol, compiler: RuleCompiler, stem: str
 ) -> tuple[list[tuple[str, exp.Select]], str]:
-    """The verdict of every criterion and the status per row of the compiler's screening
-    relation; returns the named SELECTs and the name of the last.
+    """The verdict code of every criterion (`c0`, `c1`, …) and the worst of them per row of
+    the compiler's screening relation; returns the named SELECTs and the name of the last.
 
     One frame: the screening row joined to the per-section aggregates, picks and
     attestations the rules read (a few dozen joins, each CTE a handful of columns), each
@@ -127,7 +131,7 @@ def _verdict_frames(
         for i, reading in enumerate(pc.readings):
             name = f"c{k}_{i}"
             truth = compiler.truth(reading.rule, where)
-            codes.append(_alias(_decode(verdict(c.kind, truth), list(_CODES), _FAIL), name))
+            codes.append(_alias(verdict_code(c.kind, truth), name))
             these.append(name)
         names.append(these)
     frame = exp.select(_col("patient_id", s), _col(PATIENT_KEY, s), _col("first_dose", s), *codes, copy=False).from_(
@@ -143,7 +147,7 @@ def _verdict_frames(
             continue
         # readings that all agree give their verdict; any disagreement is unknown
         agree = exp.and_(*(exp.EQ(this=first.copy(), expression=_col(n, r)) for n in these[1:]))
-        combined.append(_alias(exp.Case().when(agree, first.copy()).else_(exp.Literal.number(1)), f"c{k}"))
+        combined.append(_alias(exp.Case().when(agree, first.copy()).else_(exp.Literal.number(UNKNOWN)), f"c{k}"))
     verdicts = exp.select(_col("patient_id", r), _col(PATIENT_KEY, r), _col("first_dose", r), *combined).from_(
         exp.to_table(r).as_(r)
     )
@@ -154,11 +158,8 @@ def _verdict_frames(
         _col("patient_id", v),
         _col(PATIENT_KEY, v),
         _col("first_dose", v),
-        *(
-            _alias(_decode(_col(f"c{k}", v), [(0, "pass"), (1, "unknown")], "fail"), pc.criterion.id)
-            for k, pc in enumerate(protocol.criteria)
-        ),
-        _alias(_decode(worst, [(0, "eligible"), (1, "undetermined")], "ineligible"), STATUS),
+        *(_col(f"c{k}", v) for k in range(count)),
+        _alias(worst, _WORST),
     ).from_(exp.to_table(v).as_(v))
     st = f"{stem}_status"
     return [(r, frame), (v, verdicts), (st, statuses)], st
@@ -336,8 +337,8 @@ def compile_protocol(
         .from_(exp.to_table(stage.name, quoted=True).as_(m))
         .where(
             exp.and_(
-                exp.EQ(this=_col(STATUS, m), expression=_str("ineligible")),
-                *(exp.NEQ(this=_col(i, m), expression=_str("fail")) for i in ids if i not in lifting),
+                _fails(_col(_WORST, m)),
+                *(_not_fail(_col(f"c{k}", m)) for k, i in enumerate(ids) if i not in lifting),
             )
         )
     )
@@ -352,7 +353,7 @@ def compile_protocol(
     ctes.append(("td_searched_rows", body))
     final = (
         exp.select(
-            *_output(m, ids),
+            *_output(m, protocol),
             _alias(exp.Coalesce(this=_col(EARLIEST, m), expressions=[_col(EARLIEST, r)]), EARLIEST),
         )
         .from_(exp.to_table(stage.name, quoted=True).as_(m))
@@ -394,24 +395,25 @@ def _restrict(statement: exp.Select, ids: str) -> list[tuple[str, exp.Select]]:
 def _single(
     protocol: LoadedProtocol, knowledge: Knowledge, dates: Dates | None, settings: Settings | None, earliest: str
 ) -> CompiledProtocol:
-    """The protocol as one statement. `earliest`: `planned`: the planned first dose where
-    nothing fails, else NULL (and `patient_key` kept: the stage the search joins to);
-    `none`: NULL."""
-    ids = [pc.criterion.id for pc in protocol.criteria]
+    """The protocol as one statement. `earliest`: `planned`: the stage the search and the
+    final query read — `patient_id`, `patient_key`, the verdict codes, and the planned
+    first dose where nothing fails, else NULL; `none`: the output, with a NULL date."""
     compiler = RuleCompiler(knowledge, settings or Settings())
     base = _screening_base(dates)
     main, main_status = _verdict_frames(protocol, compiler, "main")
     main_ctes = [(cte.name, cte.query) for cte in compiler.pending()]
     screening = [(SCREENING_BASE, base), (SCREENING, exp.select(exp.Star()).from_(exp.to_table(SCREENING_BASE)))]
     ms = main_status
-    planned = (
-        exp.Case()
-        .when(exp.NEQ(this=_col(STATUS, ms), expression=_str("ineligible")), _col("first_dose", ms))
-        .else_(exp.Null())
-    )
+    planned = exp.Case().when(_not_fail(_col(_WORST, ms)), _col("first_dose", ms)).else_(exp.Null())
     day = planned if earliest == "planned" else exp.Null()
-    keyed = [_col(PATIENT_KEY, ms)] if earliest == "planned" else []
-    final = exp.select(*_output(ms, ids), *keyed, _alias(day, EARLIEST)).from_(exp.to_table(ms).as_(ms))
+    if earliest == "planned":
+        # the stage the search and the final query read: codes, not yet spelled
+        count = len(protocol.criteria)
+        names = ("patient_id", PATIENT_KEY, *(f"c{k}" for k in range(count)), _WORST)
+        columns: list[exp.Expr] = [_col(c, ms) for c in names]
+    else:
+        columns = _output(ms, protocol)
+    final = exp.select(*columns, _alias(day, EARLIEST)).from_(exp.to_table(ms).as_(ms))
     return _statement(protocol, final, [*screening, *main_ctes, *main], main_status)
 
 
@@ -466,7 +468,7 @@ def _search(
     lifted = (
         exp.select(_col(PATIENT_KEY, es), _alias(exp.Min(this=_col("first_dose", es)), EARLIEST))
         .from_(exp.to_table(es).as_(es))
-        .where(exp.NEQ(this=_col(STATUS, es), expression=_str("ineligible")))
+        .where(_not_fail(_col(_WORST, es)))
         .group_by(_col(PATIENT_KEY, es))
     )
     ctes: list[tuple[str, exp.Select]] = [
@@ -482,8 +484,23 @@ def _search(
     return lifted
 
 
-def _output(status: str, ids: list[str]) -> list[exp.Expr]:
-    return [_col("patient_id", status), *(_col(i, status) for i in ids), _col(STATUS, status)]
+def _fails(code: exp.Expr) -> exp.Expr:
+    return exp.EQ(this=code, expression=exp.Literal.number(FAIL))
+
+
+def _not_fail(code: exp.Expr) -> exp.Expr:
+    return exp.NEQ(this=code, expression=exp.Literal.number(FAIL))
+
+
+def _output(frame: str, protocol: LoadedProtocol) -> list[exp.Expr]:
+    """The output columns from a frame of codes: `patient_id`, each criterion's verdict
+    under its id, and the status."""
+    verdicts = [
+        _alias(_decode(_col(f"c{k}", frame), [(PASS, "pass"), (UNKNOWN, "unknown")], "fail"), pc.criterion.id)
+        for k, pc in enumerate(protocol.criteria)
+    ]
+    status = _decode(_col(_WORST, frame), [(PASS, "eligible"), (UNKNOWN, "undetermined")], "ineligible")
+    return [_col("patient_id", frame), *verdicts, _alias(status, STATUS)]
 
 
 def _statement(
