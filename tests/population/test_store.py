@@ -54,6 +54,22 @@ def _row_of(directory: Path, table: str, column: str, value: Any) -> int:
     return int(pq.read_table(directory / f"{table}.parquet").column(column).to_pylist().index(value))
 
 
+def test_every_row_carries_its_patients_surrogate_key(facts: Path, knowledge: Knowledge) -> None:
+    """One key per patient, dense from 1 in id order, and every row of every table carries
+    the key of the patient its id names: the compiled SQL joins on the key alone."""
+    con = open_facts(facts, knowledge)
+    patients = con.execute("SELECT patient_id, patient_key FROM patients ORDER BY patient_id").fetchall()
+    assert [key for _, key in patients] == list(range(1, len(patients) + 1))
+    for table in table_columns():
+        mismatched = con.execute(
+            f'SELECT count(*) FROM "{table}" t LEFT JOIN patients p ON p.patient_id = t.patient_id '
+            "WHERE p.patient_key IS DISTINCT FROM t.patient_key"
+        ).fetchall()[0][0]
+        rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
+        assert mismatched == 0, table
+        assert rows > 0 or table in ("specimens", "adverse_events"), f"{table} is empty: the check proves nothing"
+
+
 def test_records_exported_then_opened_give_the_same_tables(
     base_record: dict[str, Any], knowledge: Knowledge, tmp_path: Path
 ) -> None:
