@@ -315,9 +315,8 @@ def compile_protocol(
     With `earliest`, two: a stage screens everyone at the planned first dose (the
     earliest date is that dose where nothing fails); the query then runs the search
     (`_search`: candidate first doses, each screened) over the facts of the searched
-    patients only — those who fail
-    only criteria whose verdict can change with the first dose, a few percent of a
-    population — and adds its dates. Every CTE is per patient, so restricting the facts
+    patients only — those who fail only criteria whose verdict can change with the first
+    dose, a few percent of a population — and adds its dates. Every CTE is per patient, so restricting the facts
     to some patients leaves their rows as they were; what it saves is listing candidate
     days, and screening them, for everyone."""
     ids = [pc.criterion.id for pc in protocol.criteria]
