@@ -8,8 +8,8 @@ DuckDB next to the Python evaluator (and optionally Spark local mode), in one ru
 2. Opens it into a file-backed DuckDB database (`open_facts`: checks, unit conversion,
    derived attributes) — timed apart, as a warehouse would load once and screen often.
 3. Runs both compiled protocols as `trialdesk prescreen` does (`DuckDBEngine.arrow`:
-   stages stored as temporary tables, then the query), with the earliest eligible date, `--runs` times on DuckDB and reports the
-   median wall time and patients per second.
+   stages stored as temporary tables, then the query), with the earliest eligible date,
+   `--runs` times on DuckDB and reports the median wall time and patients per second.
 4. Screens the first `--sample` patients, read back as records, with the Python screener
    (`Screener.screen`, earliest eligible date included): the baseline, in patients per
    second, and the ratio of the two.

@@ -314,11 +314,11 @@ class DuckDBEngine(Engine):
     def _searching(self, stages: tuple[Stage, ...]) -> Iterator[None]:
         """The stages stored, and the statement after them planned with every CTE
         materialised once rather than inlined at each reader. That statement (the search
-        for the earliest date) has about a hundred CTEs over a few percent of the
-        patients: inlined, it took 6.0 and 7.6 s per protocol at 1,000,000 patients,
-        materialised 4.2 and 4.6 s, nearly all of the difference planning. The main pass
-        is left to DuckDB's default: materialising its CTEs saved no time there and held
-        more memory."""
+        for the earliest date) has dozens of CTEs over a few percent of the patients, each
+        read by several others: inlined, it took 2.0–2.3 and 2.0 s per protocol at
+        1,000,000 patients (output included), materialised 1.7–1.9 and 1.6–1.7 s. The
+        main pass is left to DuckDB's default: materialising its CTEs saved no time there
+        and held more memory."""
         with self._stored(stages):
             if not stages:
                 yield

@@ -403,15 +403,13 @@ def _single(
     main_ctes = [(cte.name, cte.query) for cte in compiler.pending()]
     screening = [(SCREENING_BASE, base), (SCREENING, exp.select(exp.Star()).from_(exp.to_table(SCREENING_BASE)))]
     ms = main_status
-    planned = exp.Case().when(_not_fail(_col(_WORST, ms)), _col("first_dose", ms)).else_(exp.Null())
-    day = planned if earliest == "planned" else exp.Null()
     if earliest == "planned":
         # the stage the search and the final query read: codes, not yet spelled
-        count = len(protocol.criteria)
-        names = ("patient_id", PATIENT_KEY, *(f"c{k}" for k in range(count)), _WORST)
-        columns: list[exp.Expr] = [_col(c, ms) for c in names]
+        codes = (f"c{k}" for k in range(len(protocol.criteria)))
+        columns: list[exp.Expr] = [_col(c, ms) for c in ("patient_id", PATIENT_KEY, *codes, _WORST)]
+        day: exp.Expr = exp.Case().when(_not_fail(_col(_WORST, ms)), _col("first_dose", ms)).else_(exp.Null())
     else:
-        columns = _output(ms, protocol)
+        columns, day = _output(ms, protocol), exp.Null()
     final = exp.select(*columns, _alias(day, EARLIEST)).from_(exp.to_table(ms).as_(ms))
     return _statement(protocol, final, [*screening, *main_ctes, *main], main_status)
 

@@ -561,7 +561,7 @@ def _insert_observations(con: duckdb.DuckDBPyConnection, source: str) -> None:
         return f"CAST(CAST({value} AS DECIMAL(38,12)) * {factor} AS {DECIMAL})"
 
     con.execute(
-        f"""INSERT INTO observations BY NAME SELECT r.patient_id, p.patient_key, r.idx, l.lab AS code, r.date,
+        f"""INSERT INTO observations BY NAME SELECT r.patient_id, p.{PATIENT_KEY}, r.idx, l.lab AS code, r.date,
         {canonical("r.value", "u.factor")} AS value, r.result, r.method,
         CASE WHEN r.value IS NOT NULL THEN {canonical("r.reference_high", "ru.factor")} END AS uln,
         CASE WHEN r.value IS NOT NULL THEN {canonical("r.reference_low", "ru.factor")} END AS lln
@@ -584,12 +584,12 @@ def _insert_agents(con: duckdb.DuckDBPyConnection, knowledge: Knowledge) -> None
     )
     con.execute(
         f"""INSERT INTO agents BY NAME
-        SELECT a.patient_id, a.patient_key, 'therapy' AS collection, a.item_index, a.agent_index, a.name, {attributes}
-        FROM (SELECT patient_id, patient_key, item_index, unnest(agents) AS name,
+        SELECT a.patient_id, a.{PATIENT_KEY}, 'therapy' AS collection, a.item_index, a.agent_index, a.name, {attributes}
+        FROM (SELECT patient_id, {PATIENT_KEY}, item_index, unnest(agents) AS name,
                      unnest(range(len(agents))) AS agent_index
               FROM therapies) a JOIN _td_drugs d ON d.name = a.name
         UNION ALL
-        SELECT m.patient_id, m.patient_key, 'medication', m.item_index, 0, m.agent, {attributes}
+        SELECT m.patient_id, m.{PATIENT_KEY}, 'medication', m.item_index, 0, m.agent, {attributes}
         FROM medications m JOIN _td_drugs d ON d.name = m.agent"""
     )
 
