@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
@@ -543,7 +544,11 @@ def adam_cli(
 @app.command("prescreen")
 def prescreen_command(
     facts: Annotated[
-        Path | None, typer.Argument(help="facts directory (Parquet, one file per table); not needed with --show-sql")
+        Path | None,
+        typer.Argument(
+            help="facts directory (Parquet, one file per table) or a facts database from `trialdesk population "
+            "open`; not needed with --show-sql"
+        ),
     ] = None,
     trial: Annotated[list[str] | None, typer.Option("--trial", "-t", help="trial id (repeatable)")] = None,
     all_trials: Annotated[bool, typer.Option("--all", help="every protocol")] = False,
@@ -659,6 +664,36 @@ def population_synth(
     except TrialdeskError as exc:
         _fail(str(exc))
     _write(json.dumps(summary.to_dict(), indent=2) if fmt == Format.json else str(summary), None)
+
+
+@population_app.command("open")
+def population_open(
+    facts: Annotated[Path, typer.Argument(help="facts directory (Parquet, one file per table)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="facts database to write (*.duckdb)")],
+    memory_limit: Annotated[
+        str | None,
+        typer.Option("--memory-limit", help="cap DuckDB's memory, e.g. 3GB (it spills to a temporary directory)"),
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json")] = Format.table,
+) -> None:
+    """Check a facts directory once and keep it as a database `trialdesk prescreen` reads."""
+    from trialdesk.errors import TrialdeskError
+    from trialdesk.population.commands import open_database
+
+    started = time.perf_counter()
+    try:
+        info = open_database(facts, _knowledge(), output, memory_limit)
+    except TrialdeskError as exc:
+        _fail(str(exc))
+    seconds = time.perf_counter() - started
+    if fmt == Format.json:
+        _write(json.dumps({**info.to_dict(), "seconds": round(seconds, 3)}, indent=2), None)
+    else:
+        _write(
+            f"{info.path}: {info.patients:,} patients from {info.source}, checked in {seconds:.1f} s "
+            f"(knowledge {info.knowledge_version}, {info.knowledge})",
+            None,
+        )
 
 
 @population_app.command("load")

@@ -6,6 +6,7 @@ nothing here names a drug.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from trialdesk.knowledge.entries import Concept, Drug, Histology, Lab, Vaccine
 from trialdesk.knowledge.units import convert, normalize_unit
 
 DATA_DIR = Path(__file__).parent / "data"
+_FILES = ("drugs.yaml", "histology.yaml", "labs.yaml", "vaccines.yaml", "vocabulary.yaml")
 
 E = TypeVar("E", bound=BaseModel)
 
@@ -52,6 +54,9 @@ class Knowledge:
     conditions: Mapping[str, Concept]
     sites: Mapping[str, Concept]
     attestations: Mapping[str, Concept]
+    # the files' content digest: what a stored derivation (a facts database's drug
+    # classes and canonical units) was computed from, so a later edit is detected
+    fingerprint: str = ""
     _drug_names: Mapping[str, str] = field(repr=False, default_factory=dict)
     _vaccine_names: Mapping[str, str] = field(repr=False, default_factory=dict)
     _loinc: Mapping[str, str] = field(repr=False, default_factory=dict)
@@ -184,8 +189,12 @@ def load_knowledge(data_dir: Path = DATA_DIR) -> Knowledge:
     def concepts(section: str) -> dict[str, Concept]:
         return _unique(_entries(Concept, vocab.get(section, []), "vocabulary.yaml", section), "code", "vocabulary.yaml")
 
+    digest = hashlib.sha256()
+    for name in _FILES:
+        digest.update(name.encode() + b"\0" + (data_dir / name).read_bytes() + b"\0")
     return Knowledge(
         version=str(drugs_file.get("version", "unversioned")),
+        fingerprint=digest.hexdigest()[:16],
         drugs=drugs,
         drug_classes=drug_classes,
         targets=targets,

@@ -23,6 +23,7 @@ from trialdesk.criteria.evaluate import Settings
 from trialdesk.criteria.sql import Dates
 from trialdesk.errors import TrialdeskError
 from trialdesk.knowledge.base import Knowledge
+from trialdesk.population.database import DatabaseInfo, DuckDBConfig, save_database
 from trialdesk.population.funnel import Funnel, funnel
 from trialdesk.population.prescreen import CompiledProtocol, compile_protocol
 from trialdesk.protocol.load import LoadedProtocol
@@ -71,25 +72,19 @@ def _arrow(engine: Any, compiled: CompiledProtocol, dialect: str) -> pa.Table:
     return pa.table({name: list(values) for name, values in zip(compiled.columns, columns, strict=True)})
 
 
-def duckdb_connection(memory_limit: str | None = None) -> tuple[Any, tempfile.TemporaryDirectory[str] | None]:
-    """An in-memory DuckDB database, held under `memory_limit` (e.g. `3GB`) when given:
-    beyond it DuckDB writes its tables, hash tables and sorts to a temporary directory
-    (returned, for the caller to remove) instead of growing — slower, but a population
-    larger than the machine's memory is still screened."""
-    import duckdb
-
+def duckdb_config(memory_limit: str | None = None) -> tuple[DuckDBConfig, tempfile.TemporaryDirectory[str] | None]:
+    """DuckDB's configuration, held under `memory_limit` (e.g. `3GB`) when given: beyond
+    it DuckDB writes its tables, hash tables and sorts to a temporary directory (returned,
+    for the caller to remove) instead of growing — slower, but a population larger than
+    the machine's memory is still screened."""
     if memory_limit is None:
-        return duckdb.connect(), None
+        return {}, None
     if not _SIZE.fullmatch(memory_limit.strip()):
         raise PrescreenError(
             f"--memory-limit {memory_limit!r} is not a size", fix="give a number and a unit, e.g. 3GB or 2500MiB"
         )
     spill = tempfile.TemporaryDirectory(prefix="trialdesk-spill-")
-    config: dict[str, str | bool | int | float | list[str]] = {
-        "memory_limit": memory_limit.strip(),
-        "temp_directory": spill.name,
-    }
-    return duckdb.connect(config=config), spill
+    return {"memory_limit": memory_limit.strip(), "temp_directory": spill.name}, spill
 
 
 def open_engine(
@@ -101,9 +96,11 @@ def open_engine(
     spark_master: str = "local[2]",
     memory_limit: str | None = None,
 ) -> Any:
-    """The engine with the facts loaded: the directory is always opened (checked and
-    converted) by DuckDB first, then shipped to Spark or PostgreSQL. `memory_limit`
-    bounds DuckDB (`duckdb_connection`)."""
+    """The engine with the facts loaded. `facts` is a facts directory, opened (checked
+    and converted) by DuckDB, or a facts database (`database.save_database`) that was;
+    Spark and PostgreSQL are then loaded from DuckDB. `memory_limit` bounds DuckDB
+    (`duckdb_config`)."""
+    from trialdesk.population.database import connect_database, is_database
     from trialdesk.population.engines import DuckDBEngine, PostgresEngine, SparkEngine
     from trialdesk.population.store import open_facts
 
@@ -115,11 +112,17 @@ def open_engine(
         )
     import duckdb
 
-    con, spill = duckdb_connection(memory_limit)
+    config, spill = duckdb_config(memory_limit)
+    con = None
     try:
-        open_facts(facts, knowledge, con)
+        if is_database(facts):
+            con = connect_database(facts, knowledge, config)
+        else:
+            con = duckdb.connect(config=config)
+            open_facts(facts, knowledge, con)
     except BaseException as error:
-        con.close()
+        if con is not None:
+            con.close()
         if spill is not None:
             spill.cleanup()
         if isinstance(error, duckdb.OutOfMemoryException):
@@ -169,3 +172,14 @@ def write_rows(runs: Sequence[PrescreenRun], output: Path) -> list[Path]:
         pq.write_table(run.rows.append_column("trial", pa.array([run.protocol.id] * run.rows.num_rows)), path)
         written.append(path)
     return written
+
+
+def open_database(directory: Path, knowledge: Knowledge, path: Path, memory_limit: str | None = None) -> DatabaseInfo:
+    """`trialdesk population open`: the facts directory checked and stored as a facts
+    database, under `memory_limit` when given."""
+    config, spill = duckdb_config(memory_limit)
+    try:
+        return save_database(directory, knowledge, path, config)
+    finally:
+        if spill is not None:
+            spill.cleanup()
