@@ -75,3 +75,22 @@ def test_the_search_reads_stored_stages_that_the_script_creates_first(
     # the search reads only the searched patients' facts, never a facts table itself
     assert "FROM observations" not in query
     assert len(compile_protocol(protocol, knowledge, earliest=False).statements(dialect)) == 1
+
+
+def test_every_node_of_the_compiled_script_has_one_place(
+    protocols: dict[str, LoadedProtocol], knowledge: Knowledge
+) -> None:
+    """The compiler builds its trees in place (no copy per CASE branch, which made
+    compiling quadratic): a node put in two places would have its parent rewritten, and
+    a later in-place edit (pointing the search at the searched patients' facts) would
+    change both. Every node is therefore reachable once, from the one parent it names."""
+    for protocol in protocols.values():
+        for earliest in (True, False):
+            compiled = compile_protocol(protocol, knowledge, earliest=earliest)
+            seen: set[int] = set()
+            for tree in [*(s.statement for s in compiled.stages), compiled.query]:
+                for node in tree.walk():
+                    assert id(node) not in seen, (protocol.id, node.sql()[:80])
+                    seen.add(id(node))
+                    for child in node.iter_expressions():
+                        assert child.parent is node, (protocol.id, child.sql()[:80])

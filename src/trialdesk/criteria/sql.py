@@ -106,10 +106,9 @@ def _not(e: exp.Expr) -> exp.Not:
 
 
 def _case(ifs: list[tuple[exp.Expr, exp.Expr]], default: exp.Expr) -> exp.Case:
-    case = exp.Case()
-    for cond, then in ifs:
-        case = case.when(cond, then)
-    return case.else_(default)
+    # built in place: `Case.when` copies the whole CASE at each branch (and each branch's
+    # operands), which made compiling a protocol quadratic in its nesting
+    return exp.Case(ifs=[exp.If(this=cond, true=then) for cond, then in ifs], default=default)
 
 
 def _is_null(e: exp.Expr) -> exp.Expr:
@@ -177,10 +176,7 @@ def _age(birth: exp.Expr, on: exp.Expr) -> exp.Expr:
 
 def _switch(operand: exp.Expr, cases: list[tuple[exp.Expr, exp.Expr]], default: exp.Expr) -> exp.Case:
     """CASE operand WHEN … : the operand (often a correlated subquery) is written once."""
-    case = exp.Case(this=operand)
-    for value, then in cases:
-        case = case.when(value, then)
-    return case.else_(default)
+    return exp.Case(this=operand, ifs=[exp.If(this=value, true=then) for value, then in cases], default=default)
 
 
 def _decode_max(level: exp.Expr) -> exp.Expr:
@@ -197,7 +193,7 @@ def _has_any(array: exp.Expr, names: list[exp.Expr]) -> exp.Expr:
     one overlap: SQLGlot 30 prints ArrayOverlaps as `&&`, which Spark SQL does not parse,
     while ArrayContains prints as each engine spells it (PostgreSQL: `= ANY`)."""
     tests = [exp.ArrayContains(this=array.copy(), expression=n) for n in names]
-    return _paren(exp.or_(*tests)) if tests else _bool(False)
+    return _paren(exp.or_(*tests, copy=False)) if tests else _bool(False)
 
 
 def _exact(value: Decimal, what: str) -> exp.Expr:
@@ -258,8 +254,8 @@ class _Group:
         query = compiler.join_ctes(query, [e for _, e in self.columns], frame)
         group = [frame[k] for k in self.keys]
         query = query.select(
-            *(exp.alias_(g.copy(), k) for g, k in zip(group, self.keys, strict=True)),
-            *(exp.alias_(e, name) for name, e in self.columns),
+            *(exp.alias_(g.copy(), k, copy=False) for g, k in zip(group, self.keys, strict=True)),
+            *(exp.alias_(e, name, copy=False) for name, e in self.columns),
             copy=False,
         ).group_by(*(g.copy() for g in group), copy=False)
         return Cte(self.name, query, self.keys)
@@ -277,7 +273,10 @@ class _AgentGroup:
         a = "a"
         query = (
             exp.select(
-                _col(PATIENT_KEY, a), _col("item_index", a), *(exp.alias_(e, n) for n, e in self.columns), copy=False
+                _col(PATIENT_KEY, a),
+                _col("item_index", a),
+                *(exp.alias_(e, n, copy=False) for n, e in self.columns),
+                copy=False,
             )
             .from_(exp.to_table("agents").as_(a))
             .where(exp.EQ(this=_col("collection", a), expression=_str(self.collection)))
@@ -327,7 +326,7 @@ class RuleCompiler:
         for name, cte_keys in self._keys.items():
             if name not in used:
                 continue
-            on = exp.and_(*(exp.EQ(this=_col(k, name), expression=keys[k].copy()) for k in cte_keys))
+            on = exp.and_(*(exp.EQ(this=_col(k, name), expression=keys[k].copy()) for k in cte_keys), copy=False)
             query = query.join(exp.to_table(name).as_(name), on=on, join_type="left", copy=False)
         return query
 
@@ -393,7 +392,7 @@ class RuleCompiler:
             return _not(self._expr(node.operand, scope, where))
         if isinstance(node, ast.And | ast.Or):
             parts = [_paren(self._expr(op, scope, where)) for op in node.operands]
-            joined = exp.and_(*parts) if isinstance(node, ast.And) else exp.or_(*parts)
+            joined = exp.and_(*parts, copy=False) if isinstance(node, ast.And) else exp.or_(*parts, copy=False)
             return _paren(joined)
         if isinstance(node, ast.Compare):
             return self._compare(node, scope, where)
@@ -443,18 +442,27 @@ class RuleCompiler:
             ),
         )
         ranked = exp.select(
-            *(_col(c, a) for c in (PATIENT_KEY, "topic", "value", "quantity", "unit")), exp.alias_(rank, "rn")
+            *(_col(c, a) for c in (PATIENT_KEY, "topic", "value", "quantity", "unit")),
+            exp.alias_(rank, "rn", copy=False),
         ).from_(exp.to_table("attestations").as_(a))
         columns: list[exp.Expr] = []
         for name in sorted(self.knowledge.attestations):
             this = exp.EQ(this=exp.column("topic", "ra"), expression=_str(name))
             # one row per patient and topic remains: each aggregate reads that row's value
             columns += [
-                exp.alias_(exp.LogicalOr(this=_case([(this, exp.column("value", "ra"))], _null())), f"{name}__value"),
                 exp.alias_(
-                    exp.Max(this=_case([(this.copy(), exp.column("quantity", "ra"))], _null())), f"{name}__quantity"
+                    exp.LogicalOr(this=_case([(this, exp.column("value", "ra"))], _null())),
+                    f"{name}__value",
+                    copy=False,
                 ),
-                exp.alias_(exp.Max(this=_case([(this.copy(), exp.column("unit", "ra"))], _null())), f"{name}__unit"),
+                exp.alias_(
+                    exp.Max(this=_case([(this.copy(), exp.column("quantity", "ra"))], _null())),
+                    f"{name}__quantity",
+                    copy=False,
+                ),
+                exp.alias_(
+                    exp.Max(this=_case([(this.copy(), exp.column("unit", "ra"))], _null())), f"{name}__unit", copy=False
+                ),
             ]
         query = (
             exp.select(exp.column(PATIENT_KEY, "ra"), *columns)
@@ -470,12 +478,12 @@ class RuleCompiler:
             raise CompileError(f"criterion {where}: attestation({left.topic}) is compared with a duration only")
         a, prefix = self._attestation(left.topic)
         quantity, unit_col = _col(prefix + "quantity", a), _col(prefix + "unit", a)
-        unit_days = exp.Case(this=unit_col)
-        for unit, days in _UNIT_DAYS.items():
-            unit_days = unit_days.when(_str(unit), _num(days))
+        unit_days = exp.Case(
+            this=unit_col.copy(), ifs=[exp.If(this=_str(u), true=_num(d)) for u, d in _UNIT_DAYS.items()]
+        )
         stated = exp.Mul(this=quantity, expression=_paren(unit_days))
         return _case(
-            [(exp.or_(_is_null(quantity.copy()), _is_null(unit_col.copy())), _null())],
+            [(exp.or_(_is_null(quantity.copy()), _is_null(unit_col.copy()), copy=False), _null())],
             _cmp(stated, node.op, _num(right.value * _UNIT_DAYS[right.unit])),
         )
 
@@ -530,7 +538,11 @@ class RuleCompiler:
                     this=_case(
                         [
                             (
-                                exp.and_(exp.EQ(this=_col("section", r), expression=_str(name)), _col("complete", r)),
+                                exp.and_(
+                                    exp.EQ(this=_col("section", r), expression=_str(name)),
+                                    _col("complete", r),
+                                    copy=False,
+                                ),
                                 _col("reviewed_on", r),
                             )
                         ],
@@ -538,6 +550,7 @@ class RuleCompiler:
                     )
                 ),
                 f"reviewed_{name}",
+                copy=False,
             )
             for name in sorted(set(ast.COLLECTIONS.values()))
         ]
@@ -559,6 +572,7 @@ class RuleCompiler:
                 this=_elapsed(reviewed.copy(), self._ref("first_dose", fresh=True, frame=frame)),
                 expression=_num(self.settings.review_max_age_days),
             ),
+            copy=False,
         )
 
     def _support_events(self) -> Cte:
@@ -570,8 +584,8 @@ class RuleCompiler:
         procedures = (
             exp.select(
                 _col(PATIENT_KEY, "sp_"),
-                exp.alias_(_col("performed_on", "sp_"), "lo"),
-                exp.alias_(_col("performed_on", "sp_"), "hi"),
+                exp.alias_(_col("performed_on", "sp_"), "lo", copy=False),
+                exp.alias_(_col("performed_on", "sp_"), "hi", copy=False),
             )
             .from_(exp.to_table("procedures").as_("sp_"))
             .where(exp.EQ(this=_col("present", "sp_"), expression=_bool(True)))
@@ -580,8 +594,8 @@ class RuleCompiler:
         medications = (
             exp.select(
                 _col(PATIENT_KEY, "sm"),
-                exp.alias_(_col("start", "sm"), "lo"),
-                exp.alias_(_col("stop", "sm"), "hi"),
+                exp.alias_(_col("start", "sm"), "lo", copy=False),
+                exp.alias_(_col("stop", "sm"), "hi", copy=False),
             )
             .from_(exp.to_table("medications").as_("sm"))
             .join(
@@ -590,6 +604,7 @@ class RuleCompiler:
                     exp.EQ(this=_col(PATIENT_KEY, "sa"), expression=_col(PATIENT_KEY, "sm")),
                     exp.EQ(this=_col("collection", "sa"), expression=_str("medication")),
                     exp.EQ(this=_col("item_index", "sa"), expression=_col("item_index", "sm")),
+                    copy=False,
                 ),
             )
             .where(exp.ArrayContains(this=_col("drug_classes", "sa"), expression=_str("growth_factor")))
@@ -623,7 +638,7 @@ class RuleCompiler:
             .join(
                 exp.to_table(base).as_(base), on=exp.EQ(this=_col(PATIENT_KEY, base), expression=_col(PATIENT_KEY, o))
             )
-            .where(exp.and_(*conditions))
+            .where(exp.and_(*conditions, copy=False))
         )
         support: exp.Expr = _str("none")
         candidates = in_window.copy()
@@ -639,6 +654,7 @@ class RuleCompiler:
                     _is_null(_col("hi", events)),
                     exp.GTE(this=_col("hi", events), expression=_days_ago(day, _span_days(day, node.unsupported_for))),
                 ),
+                copy=False,
             )
             supported = self._add(
                 None,
@@ -655,10 +671,13 @@ class RuleCompiler:
                 on=exp.and_(
                     exp.EQ(this=_col(PATIENT_KEY, s), expression=_col(PATIENT_KEY, o)),
                     exp.EQ(this=_col("idx", s), expression=_col("idx", o)),
+                    copy=False,
                 ),
                 join_type="left",
             ).where(_is_null(_col(PATIENT_KEY, s)))
-            fresh = exp.and_(self._section_fresh("procedures", base), self._section_fresh("medications", base))
+            fresh = exp.and_(
+                self._section_fresh("procedures", base), self._section_fresh("medications", base), copy=False
+            )
             support = _case([(fresh, _str("none"))], _str("unknown"))
             review = self._review("procedures")[0]
             candidates = candidates.join(
@@ -678,8 +697,8 @@ class RuleCompiler:
         )
         ranked = candidates.select(
             *(_col(c, o) for c in (PATIENT_KEY, "date", "value", "result", "uln", "lln")),
-            exp.alias_(support, "support"),
-            exp.alias_(rank, "rn"),
+            exp.alias_(support, "support", copy=False),
+            exp.alias_(rank, "rn", copy=False),
         )
         picked = (
             exp.select(PATIENT_KEY, "date", "value", "result", "uln", "lln", "support")
@@ -691,8 +710,7 @@ class RuleCompiler:
     def _picked(self, k: str) -> exp.Expr:
         """The pick exists and support was ruled out."""
         return exp.and_(
-            _not(_is_null(_col(PATIENT_KEY, k))),
-            exp.EQ(this=_col("support", k), expression=_str("none")),
+            _not(_is_null(_col(PATIENT_KEY, k))), exp.EQ(this=_col("support", k), expression=_str("none")), copy=False
         )
 
     def _compare_latest(self, node: ast.Compare, left: ast.Latest, where: str) -> exp.Expr:
@@ -707,7 +725,7 @@ class RuleCompiler:
         if isinstance(right, ast.LimitMultiple):
             limit = _col("uln" if right.limit == "ULN" else "lln", k)
             test = _cmp(value, node.op, exp.Mul(this=_num(right.factor), expression=limit))
-            unknown = exp.or_(_is_null(value), _is_null(limit))
+            unknown = exp.or_(_is_null(value), _is_null(limit), copy=False)
         else:
             lab = self.knowledge.labs[left.code] if left.code in self.knowledge.labs else self.knowledge.lab(left.code)
             threshold = (
@@ -744,6 +762,7 @@ class RuleCompiler:
             _is_null(sex),
             _is_null(_col("value", kc)),
             _is_null(_col("value", kw)),
+            copy=False,
         )
         return _case([(unknown, _null())], _cmp(_paren(scaled), node.op, denominator))
 
@@ -907,7 +926,7 @@ class RuleCompiler:
             if limit is None:
                 return _bool(False)
             bound = exp.Add(this=limit.copy(), expression=_num(plus)) if plus else limit.copy()
-            return exp.and_(_not(_is_null(limit.copy())), exp.GTE(this=elapsed.copy(), expression=bound))
+            return exp.and_(_not(_is_null(limit.copy())), exp.GTE(this=elapsed.copy(), expression=bound), copy=False)
 
         if node.relation == "within":
             truth = _case(
@@ -955,7 +974,7 @@ class RuleCompiler:
         if identity is not None:
             column, _ = self._column((identity[0],), inner, where)
             match = exp.In(this=column, expressions=[_str(c) for c in sorted(identity[1])])
-            present = exp.and_(present, match.copy())
+            present = exp.and_(present, match.copy(), copy=False)
         n = len(group.columns)
         level = f"lvl_{n}"
         group.columns.append((level, exp.Max(this=_case([(present, _level(truth))], _null()))))
@@ -967,7 +986,7 @@ class RuleCompiler:
                 assert isinstance(flag, exp.Max)
                 assert isinstance(flag.this, exp.Case)
                 test = flag.this.args["ifs"][0]
-                test.set("this", exp.and_(test.this, match.copy()))
+                test.set("this", exp.and_(test.this, match.copy(), copy=False))
             group.columns.append((name, flag))
         found = (group.name, level, names, [key for key, _ in denials], subtypes)
         self._memo[memo_key] = found
@@ -1035,7 +1054,7 @@ class RuleCompiler:
             if node.collection == "condition":
                 sub = _col("subtype", alias)
                 test.append(_is_null(sub) if subtype is None else exp.EQ(this=sub, expression=_str(subtype)))
-            flags.append(((kind, subtype), exp.Max(this=_case([(exp.and_(*test), _num(1))], _num(0)))))
+            flags.append(((kind, subtype), exp.Max(this=_case([(exp.and_(*test, copy=False), _num(1))], _num(0)))))
         return flags, (frozenset(subtypes) if subtypes is not None else None)
 
     def _denied(
@@ -1059,8 +1078,10 @@ class RuleCompiler:
             if subtypes is None:
                 per_kind.append(has((kind, None)))
             else:
-                per_kind.append(_paren(exp.or_(has((kind, None)), exp.and_(*subs) if subs else _bool(True))))
-        return _paren(exp.and_(*per_kind))
+                per_kind.append(
+                    _paren(exp.or_(has((kind, None)), exp.and_(*subs) if subs else _bool(True), copy=False))
+                )
+        return _paren(exp.and_(*per_kind, copy=False))
 
 
 PASS, UNKNOWN, FAIL = 0, 1, 2

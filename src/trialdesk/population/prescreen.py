@@ -55,7 +55,7 @@ def _str(text: str) -> exp.Literal:
 
 
 def _alias(e: exp.Expr, name: str) -> exp.Expr:
-    return exp.alias_(e, name, quoted=True)
+    return exp.alias_(e, name, quoted=True, copy=False)
 
 
 @dataclass(frozen=True)
@@ -146,8 +146,10 @@ def _verdict_frames(
             combined.append(_alias(first, f"c{k}"))
             continue
         # readings that all agree give their verdict; any disagreement is unknown
-        agree = exp.and_(*(exp.EQ(this=first.copy(), expression=_col(n, r)) for n in these[1:]))
-        combined.append(_alias(exp.Case().when(agree, first.copy()).else_(exp.Literal.number(UNKNOWN)), f"c{k}"))
+        agree = exp.and_(*(exp.EQ(this=first.copy(), expression=_col(n, r)) for n in these[1:]), copy=False)
+        combined.append(
+            _alias(exp.Case(ifs=[exp.If(this=agree, true=first.copy())], default=exp.Literal.number(UNKNOWN)), f"c{k}")
+        )
     verdicts = exp.select(_col("patient_id", r), _col(PATIENT_KEY, r), _col("first_dose", r), *combined).from_(
         exp.to_table(r).as_(r)
     )
@@ -170,10 +172,8 @@ def _literal(value: str | int) -> exp.Expr:
 
 
 def _decode(value: exp.Expr, pairs: list[tuple[str | int, str | int]], default: str | int) -> exp.Case:
-    case = exp.Case(this=value.copy())
-    for when, then in pairs:
-        case = case.when(_literal(when), _literal(then))
-    return case.else_(_literal(default))
+    ifs = [exp.If(this=_literal(when), true=_literal(then)) for when, then in pairs]
+    return exp.Case(this=value.copy(), ifs=ifs, default=_literal(default))
 
 
 # -- the earliest eligible date ----------------------------------------------------------
@@ -338,6 +338,7 @@ def compile_protocol(
             exp.and_(
                 _fails(_col(_WORST, m)),
                 *(_not_fail(_col(f"c{k}", m)) for k, i in enumerate(ids) if i not in lifting),
+                copy=False,
             )
         )
     )
@@ -347,7 +348,7 @@ def compile_protocol(
     with_ = search.args.get("with_")
     assert with_ is not None
     ctes: list[tuple[str, exp.Select]] = [(cte.alias, cte.this) for cte in with_.expressions]
-    body = search.copy()
+    body = search
     body.set("with_", None)
     ctes.append(("td_searched_rows", body))
     final = (
@@ -407,7 +408,9 @@ def _single(
         # the stage the search and the final query read: codes, not yet spelled
         codes = (f"c{k}" for k in range(len(protocol.criteria)))
         columns: list[exp.Expr] = [_col(c, ms) for c in ("patient_id", PATIENT_KEY, *codes, _WORST)]
-        day: exp.Expr = exp.Case().when(_not_fail(_col(_WORST, ms)), _col("first_dose", ms)).else_(exp.Null())
+        day: exp.Expr = exp.Case(
+            ifs=[exp.If(this=_not_fail(_col(_WORST, ms)), true=_col("first_dose", ms))], default=exp.Null()
+        )
     else:
         columns, day = _output(ms, protocol), exp.Null()
     final = exp.select(*columns, _alias(day, EARLIEST)).from_(exp.to_table(ms).as_(ms))
@@ -430,7 +433,7 @@ def _search(
     lifting = _lifting(protocol)
     union: exp.Expr | None = None
     for select in _candidate_selects(protocol, compiler, lifting):
-        union = select if union is None else exp.union(union, select, distinct=False)
+        union = select if union is None else exp.union(union, select, distinct=False, copy=False)
     assert union is not None
     u, sp = "u", SCREENING_BASE
     horizon = _add_days(_col("first_dose", sp), exp.Literal.number(HORIZON_DAYS))
@@ -505,7 +508,7 @@ def _statement(
 ) -> CompiledProtocol:
     for name, body in ctes:
         final = final.with_(exp.to_identifier(name, quoted=True), as_=body, copy=False)
-    final = final.order_by(_col("patient_id", status))
+    final = final.order_by(_col("patient_id", status), copy=False)
     ids = tuple(pc.criterion.id for pc in protocol.criteria)
     return CompiledProtocol(protocol.id, ids, tuple(pc.criterion.kind for pc in protocol.criteria), final)
 
