@@ -5,8 +5,9 @@ DuckDB next to the Python evaluator (and optionally Spark local mode), in one ru
                                               [--facts DIR] [--runs 3] [--threads N] [--memory-limit 3GB]
 
 1. Writes `--patients` synthetic patients as a facts directory (or reads `--facts`).
-2. Opens it into a file-backed DuckDB database (`open_facts`: checks, unit conversion,
-   derived attributes) — timed apart, as a warehouse would load once and screen often.
+2. Opens it into a facts database (`trialdesk population open`: checks, unit conversion,
+   derived attributes, kept as a DuckDB file) — timed apart, as a warehouse would load
+   once and screen often — and reads it as `trialdesk prescreen facts.duckdb` does.
 3. Runs both compiled protocols as `trialdesk prescreen` does (`DuckDBEngine.arrow`:
    stages stored as temporary tables, then the query), with the earliest eligible date,
    `--runs` times on DuckDB and reports the median wall time and patients per second.
@@ -35,10 +36,10 @@ import duckdb
 from trialdesk.knowledge.base import load_knowledge
 from trialdesk.patient.load import patient_from_data
 from trialdesk.patient.view import build_view
+from trialdesk.population.database import META, connect_database, save_database
 from trialdesk.population.engines import DuckDBEngine
 from trialdesk.population.prescreen import compile_protocol
 from trialdesk.population.records import records_from_facts
-from trialdesk.population.store import open_facts
 from trialdesk.population.synth import synthesize
 from trialdesk.protocol.load import load_protocols
 from trialdesk.screening.screen import Screener
@@ -75,16 +76,17 @@ def main() -> None:
     config: dict[str, str | bool | int | float | list[str]] = {}
     if args.memory_limit:
         config = {"memory_limit": args.memory_limit, "temp_directory": str(work / "spill")}
-    con = duckdb.connect(str(work / "facts.duckdb"), config=config)
+    database = work / "facts.duckdb"
+    save_database(facts, knowledge, database, config)
+    con = connect_database(database, knowledge, config)
     if args.threads:
         con.execute(f"SET threads = {args.threads}")
-    open_facts(facts, knowledge, con)
-    tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+    tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall() if t != META]
     counts = {t: int(con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0]) for t in tables}
     total = counts["patients"]
     rows = sum(counts.values())
     print(
-        f"open_facts: {total:,} patients, {rows / total:.1f} fact rows each, in {time.perf_counter() - started:.1f} s"
+        f"facts database opened: {total:,} patients, {rows / total:.1f} fact rows each, in {time.perf_counter() - started:.1f} s"
     )
 
     compiled = [compile_protocol(p, knowledge) for p in protocols.values()]
