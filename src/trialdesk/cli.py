@@ -573,16 +573,21 @@ def prescreen_command(
         bool, typer.Option("--no-earliest", help="skip the search for the earliest eligible date")
     ] = False,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json (the funnel)")] = Format.table,
+    calls: Annotated[
+        int, typer.Option("--calls", min=0, help="list the first N patients to call per trial (0: none)")
+    ] = 10,
     protocols: ProtocolsDir = None,
     default_window: DefaultWindow = 14,
 ) -> None:
-    """Pre-screen a population in SQL: one row per patient and trial, and the funnel."""
+    """Pre-screen a population in SQL: one row per patient and trial, the funnel, and whom
+    to call first."""
     from rich.progress import Progress
 
     from trialdesk.criteria.evaluate import Settings
     from trialdesk.errors import TrialdeskError
     from trialdesk.population.commands import ENGINES, compile_all, open_engine, prescreen_population, write_rows
-    from trialdesk.render.funnel import funnel_table, work_list_table
+    from trialdesk.population.funnel import call_list
+    from trialdesk.render.funnel import call_list_table, funnel_table, work_list_table
 
     if not trial and not all_trials:
         _fail("name a trial with --trial ID or use --all\n  fix: trialdesk protocol list shows the ids")
@@ -632,13 +637,20 @@ def prescreen_command(
                 db.close()
     except TrialdeskError as exc:
         _fail(str(exc))
+    to_call = [call_list(run.protocol, run.rows, calls) for run in runs]
     if fmt == Format.json:
-        _write(json.dumps([{**r.funnel.to_dict(), "seconds": round(r.seconds, 3)} for r in runs], indent=2), None)
+        summaries = [
+            {**r.funnel.to_dict(), "calls": [c.to_dict() for c in picked], "seconds": round(r.seconds, 3)}
+            for r, picked in zip(runs, to_call, strict=True)
+        ]
+        _write(json.dumps(summaries, indent=2), None)
     else:
-        for run in runs:
+        for run, picked in zip(runs, to_call, strict=True):
             console.print(funnel_table(run.funnel, run.seconds))
             if run.funnel.work_list:
                 console.print(work_list_table(run.funnel))
+            if picked:
+                console.print(call_list_table(run.protocol.id, picked))
     if output is not None:
         try:
             for path in write_rows(runs, output):

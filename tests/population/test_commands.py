@@ -109,3 +109,24 @@ def test_a_missing_facts_directory_is_named(tmp_path: Path) -> None:
     result = runner.invoke(app, ["prescreen", str(tmp_path / "nowhere"), "--all"])
     assert result.exit_code == 2
     assert "nowhere" in result.output
+
+
+def test_prescreen_lists_whom_to_call_first_from_the_rows_it_writes(facts: Path, tmp_path: Path) -> None:
+    out = tmp_path / "rows.parquet"
+    result = runner.invoke(
+        app, ["prescreen", str(facts), "-t", "NCT07077564", "--calls", "5", "-o", str(out), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    (summary,) = json.loads(result.stdout)
+    rows = {r["patient_id"]: r for r in pq.read_table(out).to_pylist()}
+    calls = summary["calls"]
+    eligible = summary["statuses"]["eligible"]
+    assert len(calls) == 5
+    # the eligible come first; a call's open criteria are its row's unknown verdicts
+    assert [c["status"] for c in calls[: min(eligible, 5)]] == ["eligible"] * min(eligible, 5)
+    for call in calls:
+        row = rows[call["patient_id"]]
+        assert call["status"] == row["status"]
+        assert call["open_criteria"] == [k for k, v in row.items() if v == "unknown"]
+    none = runner.invoke(app, ["prescreen", str(facts), "-t", "NCT07077564", "--calls", "0", "--format", "json"])
+    assert json.loads(none.stdout)[0]["calls"] == []

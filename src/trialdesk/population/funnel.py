@@ -5,12 +5,18 @@ them): for each, how many patients pass, fail or are unknown on it, and how many
 in, i.e. fail none of the criteria so far. Patients who fail nothing but are unknown on
 some criterion are the navigator's work list: for each criterion, how many of them wait
 on it and which records would settle it (the data its rules read).
+
+The call list answers the other question a navigator asks of a population — whom to call
+first: patients eligible on their data, then undetermined patients closest to a decision
+(fewest criteria still open), then patients who become eligible on a later first dose,
+soonest first; each with the criteria still open and the records that would settle them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pyarrow as pa
@@ -131,3 +137,61 @@ def funnel(protocol: LoadedProtocol, rows: pa.Table) -> Funnel:
             work.append(WorkItem(c.id, c.title, waiting, records_read(criterion)))
     work.sort(key=lambda w: -w.patients)
     return Funnel(protocol.id, total, tuple(steps), statuses, int(pc.sum(later).as_py() or 0), tuple(work))
+
+
+@dataclass(frozen=True)
+class Call:
+    """One patient to call, with what is still open for them."""
+
+    patient_id: str
+    status: str
+    open_criteria: tuple[str, ...]
+    records: tuple[str, ...]
+    earliest_eligible: date | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "patient_id": self.patient_id,
+            "status": self.status,
+            "open_criteria": list(self.open_criteria),
+            "records": list(self.records),
+            "earliest_eligible": self.earliest_eligible.isoformat() if self.earliest_eligible else None,
+        }
+
+
+_TIERS = {"eligible": 0, "undetermined": 1, "ineligible": 2}
+
+
+def call_list(protocol: LoadedProtocol, rows: pa.Table, limit: int) -> tuple[Call, ...]:
+    """The first `limit` patients to call, in order: eligible; undetermined, fewest open
+    criteria first; ineligible now but eligible on a later first dose, soonest first.
+    Ties go to the earlier eligible date, then the patient id. Patients ineligible on
+    every first dose searched are never called."""
+    if limit <= 0 or rows.num_rows == 0:
+        return ()
+    status = rows.column("status")
+    later = pc.invert(pc.is_null(rows.column("earliest_eligible")))
+    callable_ = pc.or_(pc.not_equal(status, "ineligible"), later)
+    ids = [c.criterion.id for c in protocol.criteria]
+    open_count = pa.array([0] * rows.num_rows, pa.int32())
+    for cid in ids:
+        open_count = pc.add(open_count, pc.cast(pc.equal(rows.column(cid), "unknown"), pa.int32()))
+    ranked = pa.table(
+        {
+            "row": pa.array(range(rows.num_rows), pa.int64()),
+            "tier": pc.cast(pc.index_in(status, pa.array(list(_TIERS))), pa.int32()),
+            "open": open_count,
+            "earliest_eligible": rows.column("earliest_eligible"),
+            "patient_id": rows.column("patient_id"),
+        }
+    ).filter(callable_)
+    keys = [(k, "ascending", "at_end") for k in ("tier", "open", "earliest_eligible", "patient_id")]
+    order = pc.sort_indices(ranked, sort_keys=keys)
+    chosen = ranked.take(order[:limit]).column("row").to_pylist()
+    by_id = {c.criterion.id: c for c in protocol.criteria}
+    calls = []
+    for row in rows.take(pa.array(chosen, pa.int64())).to_pylist():
+        still_open = tuple(cid for cid in ids if row[cid] == "unknown")
+        records = tuple(dict.fromkeys(r for cid in still_open for r in records_read(by_id[cid])))
+        calls.append(Call(row["patient_id"], row["status"], still_open, records, row["earliest_eligible"]))
+    return tuple(calls)

@@ -1,11 +1,12 @@
 """The pre-screening funnel as Rich tables: the attrition per criterion in protocol order,
-then the navigator's work list (undetermined patients by the criterion that holds them)."""
+the navigator's work list (undetermined patients by the criterion that holds them) and
+the call list (whom to call first)."""
 
 from __future__ import annotations
 
 from rich.table import Table
 
-from trialdesk.population.funnel import Funnel
+from trialdesk.population.funnel import Call, Funnel
 
 
 def _pct(part: int, whole: int) -> str:
@@ -49,4 +50,24 @@ def work_list_table(f: Funnel, limit: int = 15) -> Table:
     table.add_column("records to obtain")
     for item in f.work_list[:limit]:
         table.add_row(item.criterion, f"{item.patients:,}", "; ".join(item.records) or "a reviewer's decision")
+    return table
+
+
+def call_list_table(trial: str, calls: tuple[Call, ...]) -> Table:
+    table = Table(title=f"{trial}: the first {len(calls)} patients to call")
+    table.add_column("#", justify="right")
+    table.add_column("patient", no_wrap=True)
+    table.add_column("status")
+    table.add_column("eligible from", no_wrap=True)
+    table.add_column("still open")
+    table.add_column("records to obtain")
+    for i, call in enumerate(calls, 1):
+        table.add_row(
+            str(i),
+            call.patient_id,
+            call.status if call.status != "ineligible" else "eligible later",
+            call.earliest_eligible.isoformat() if call.earliest_eligible else "—",
+            ", ".join(call.open_criteria) or "—",
+            "; ".join(call.records) or ("—" if not call.open_criteria else "a reviewer's decision"),
+        )
     return table
