@@ -708,6 +708,25 @@ def population_open(
         )
 
 
+@population_app.command("export")
+def population_export(
+    facts: Annotated[Path, typer.Argument(help="facts directory or facts database (*.duckdb)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="new directory for the canonical Parquet tables")],
+    buckets: Annotated[
+        int | None, typer.Option("--buckets", help="partition every table by patient into N buckets")
+    ] = None,
+) -> None:
+    """Write the canonical facts as Parquet for Spark on a cluster (spark_job reads them)."""
+    from trialdesk.errors import TrialdeskError
+    from trialdesk.population.commands import export_canonical
+
+    try:
+        written = export_canonical(facts, _knowledge(), output, buckets)
+    except TrialdeskError as exc:
+        _fail(str(exc))
+    typer.echo(f"wrote {len(written)} tables to {output}", err=True)
+
+
 @population_app.command("load")
 def population_load(
     records: Annotated[list[Path], typer.Argument(help="patient records or folders (trialdesk JSON or FHIR)")],

@@ -183,3 +183,27 @@ def open_database(directory: Path, knowledge: Knowledge, path: Path, memory_limi
     finally:
         if spill is not None:
             spill.cleanup()
+
+
+def export_canonical(facts: Path, knowledge: Knowledge, output: Path, buckets: int | None = None) -> dict[str, Path]:
+    """`trialdesk population export`: the canonical facts tables (canonical units, derived
+    attributes, surrogate keys) as Parquet, the layout Spark executors read from shared
+    storage (`engines.write_parquet`), from a facts directory or a facts database. An
+    output directory that already holds files is refused, never overwritten."""
+    import duckdb
+
+    from trialdesk.population.database import connect_database, is_database
+    from trialdesk.population.engines import write_parquet
+    from trialdesk.population.store import open_facts
+
+    if buckets is not None and buckets < 1:
+        raise PrescreenError(f"--buckets {buckets}: not a number of buckets", fix="give 1 or more, e.g. 64")
+    if output.exists() and (not output.is_dir() or any(output.iterdir())):
+        raise PrescreenError(
+            f"{output}: already exists and is not an empty directory", fix="give a new or empty directory"
+        )
+    con = connect_database(facts, knowledge) if is_database(facts) else open_facts(facts, knowledge, duckdb.connect())
+    try:
+        return write_parquet(con, output, buckets)
+    finally:
+        con.close()

@@ -435,6 +435,19 @@ class SparkEngine(Engine):
         with self._stored(stages):
             return self.query(final.sql(dialect=self.dialect))
 
+    def write_rows(self, compiled: CompiledQuery, destination: str) -> dict[str, int]:
+        """Run a compiled protocol and write its rows as Parquet to `destination` (a
+        directory, replaced; on shared storage, `s3a://…`, `hdfs://…`, the executors write
+        it and no row passes through the driver); returns the patients per status, counted
+        from what was written."""
+        stages, final = stage_ctes(compiled.query)
+        with self._stored(compiled.stages), self._stored(stages), self._errors():
+            self.session.sql(final.sql(dialect=self.dialect)).write.mode("overwrite").parquet(destination)
+        with self._errors():
+            counted = self.session.read.parquet(destination).groupBy("status").count().collect()
+        found = {str(row["status"]): int(row["count"]) for row in counted}
+        return {status: found.get(status, 0) for status in ("eligible", "undetermined", "ineligible")}
+
     def store(self, stage: Stage) -> None:
         """A stage as a checkpointed temporary view (read by name, its plan a leaf)."""
         with self._errors():
