@@ -84,3 +84,5 @@ def test_the_job_names_its_file_and_refuses_bad_options(capsys: pytest.CaptureFi
         spark_job.main(["facts", "-o", "out", "--as-of", "20 Nov"])
     with pytest.raises(SystemExit):
         spark_job.main(["facts", "-o", "out", "--first-dose", "2026-12-01"])
+    with pytest.raises(SystemExit):
+        spark_job.main(["facts", "-o", "out", "--all", "--trial", "NCT07077564"])

@@ -83,7 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="spark_job", description=__doc__.split("\n")[0])
     parser.add_argument("facts", nargs="?", help="canonical facts directory or URI (trialdesk population export)")
     parser.add_argument("--output", "-o", help="directory or URI; each trial's rows go to OUTPUT/trial=ID")
-    parser.add_argument("--trial", "-t", action="append", help="trial id (repeatable; default: every protocol)")
+    parser.add_argument("--trial", "-t", action="append", help="trial id (repeatable)")
+    parser.add_argument("--all", action="store_true", help="every protocol (the default without --trial)")
     parser.add_argument("--as-of", help="screen everyone at this date (default: each patient's own)")
     parser.add_argument("--first-dose", help="planned first dose, YYYY-MM-DD (default: the as-of date)")
     parser.add_argument("--where", action="store_true", help="print this file's path, for spark-submit, and stop")
@@ -96,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_of, first = _date(args.as_of, "--as-of"), _date(args.first_dose, "--first-dose")
     if first is not None and as_of is None:
         parser.error("--first-dose needs --as-of")
+    if args.all and args.trial:
+        parser.error("give --trial or --all, not both")
     dates = Dates.literal(as_of, first or as_of) if as_of is not None else None
     from pyspark.sql import SparkSession
 
