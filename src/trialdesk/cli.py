@@ -572,7 +572,9 @@ def prescreen_command(
     no_earliest: Annotated[
         bool, typer.Option("--no-earliest", help="skip the search for the earliest eligible date")
     ] = False,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json (the funnel)")] = Format.table,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table, json, or html (a report to share) of the funnel")
+    ] = Format.table,
     calls: Annotated[
         int, typer.Option("--calls", min=0, help="list the first N patients to call per trial (0: none)")
     ] = 10,
@@ -581,6 +583,7 @@ def prescreen_command(
 ) -> None:
     """Pre-screen a population in SQL: one row per patient and trial, the funnel, and whom
     to call first."""
+    from rich.console import Console
     from rich.progress import Progress
 
     from trialdesk.criteria.evaluate import Settings
@@ -617,7 +620,8 @@ def prescreen_command(
         )
     console = _console(None)
     try:
-        with Progress(console=console, transient=True) as bar:
+        # the bar goes to stderr: stdout may be JSON or HTML for another program
+        with Progress(console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("opening the facts", total=len(chosen) + 1)
             db = open_engine(
                 engine,
@@ -638,7 +642,17 @@ def prescreen_command(
     except TrialdeskError as exc:
         _fail(str(exc))
     to_call = [call_list(run.protocol, run.rows, calls) for run in runs]
-    if fmt == Format.json:
+    if fmt == Format.html:
+        from trialdesk.render.html import TrialReport, population_html
+
+        when = (
+            f"screened at {day}" + (f", first dose {first}" if first else "")
+            if day
+            else "each patient at their own dates"
+        )
+        reports = [TrialReport(run.funnel, picked) for run, picked in zip(runs, to_call, strict=True)]
+        _write(population_html(reports, str(facts), when), None)
+    elif fmt == Format.json:
         summaries = [
             {**r.funnel.to_dict(), "calls": [c.to_dict() for c in picked], "seconds": round(r.seconds, 3)}
             for r, picked in zip(runs, to_call, strict=True)

@@ -130,3 +130,20 @@ def test_prescreen_lists_whom_to_call_first_from_the_rows_it_writes(facts: Path,
         assert call["open_criteria"] == [k for k, v in row.items() if v == "unknown"]
     none = runner.invoke(app, ["prescreen", str(facts), "-t", "NCT07077564", "--calls", "0", "--format", "json"])
     assert json.loads(none.stdout)[0]["calls"] == []
+
+
+def test_prescreen_html_is_the_report_of_the_same_funnel(facts: Path, protocols: dict[str, LoadedProtocol]) -> None:
+    as_json = runner.invoke(app, ["prescreen", str(facts), "--all", "--calls", "3", "--format", "json"])
+    as_html = runner.invoke(app, ["prescreen", str(facts), "--all", "--calls", "3", "--format", "html"])
+    assert as_html.exit_code == 0, as_html.output
+    page = as_html.stdout
+    assert page.startswith("<!doctype html>")
+    for summary in json.loads(as_json.stdout):
+        trial = summary["trial"]
+        assert f"<h2>{trial} — {summary['total']:,} patients</h2>" in page
+        for name, count in summary["statuses"].items():
+            assert f'<span class="status {name}">{name} {count:,}</span>' in page
+        for step in summary["steps"]:
+            assert f"<b>{step['criterion']}</b>" in page
+        for call in summary["calls"]:
+            assert f"<td>{call['patient_id']}</td>" in page
