@@ -630,6 +630,7 @@ def prescreen_command(
                 postgres_url=postgres_url,
                 spark_master=spark_master,
                 memory_limit=memory_limit,
+                progress=lambda table: bar.update(task, description=f"opening the facts: {table}"),
             )
 
             def step(trial_id: str) -> None:
@@ -703,12 +704,17 @@ def population_open(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json")] = Format.table,
 ) -> None:
     """Check a facts directory once and keep it as a database `trialdesk prescreen` reads."""
+    from rich.console import Console
+
     from trialdesk.errors import TrialdeskError
     from trialdesk.population.commands import open_database
 
     started = time.perf_counter()
     try:
-        info = open_database(facts, _knowledge(), output, memory_limit)
+        with Console(stderr=True).status("opening the facts") as status:
+            info = open_database(
+                facts, _knowledge(), output, memory_limit, lambda table: status.update(f"checking {table}")
+            )
     except TrialdeskError as exc:
         _fail(str(exc))
     seconds = time.perf_counter() - started

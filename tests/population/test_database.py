@@ -8,6 +8,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from trialdesk.knowledge.base import DATA_DIR, Knowledge, load_knowledge
 from trialdesk.population.commands import compile_all, open_engine, prescreen_population
 from trialdesk.population.database import META, connect_database, read_info, save_database
 from trialdesk.population.facts import FactsError
+from trialdesk.population.store import disk_columns
 from trialdesk.population.synth import synthesize
 from trialdesk.protocol.load import LoadedProtocol
 
@@ -157,3 +160,33 @@ def test_the_cli_opens_once_and_prescreens_the_database(facts: Path, tmp_path: P
     assert refused.exit_code != 0
     assert "trialdesk population open" in refused.output
     assert "Traceback" not in refused.output
+
+
+def test_a_database_another_process_writes_is_refused_as_such(
+    database: Path, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    busy = tmp_path / "busy.duckdb"
+    shutil.copy(database, busy)
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(busy)!r}); print('open', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None
+        assert writer.stdout.readline().strip() == "open"
+        with pytest.raises(FactsError, match="another process has the database open for writing"):
+            connect_database(busy, knowledge)
+    finally:
+        writer.kill()
+        writer.wait()
+
+
+def test_opening_reports_each_table(facts: Path, knowledge: Knowledge, tmp_path: Path) -> None:
+    heard: list[str] = []
+    save_database(facts, knowledge, tmp_path / "f.duckdb", progress=heard.append)
+    assert heard == ["patients", *(t for t in disk_columns() if t != "patients"), "agents"]

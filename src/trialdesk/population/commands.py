@@ -95,11 +95,12 @@ def open_engine(
     postgres_url: str | None = None,
     spark_master: str = "local[2]",
     memory_limit: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Any:
     """The engine with the facts loaded. `facts` is a facts directory, opened (checked
     and converted) by DuckDB, or a facts database (`database.save_database`) that was;
     Spark and PostgreSQL are then loaded from DuckDB. `memory_limit` bounds DuckDB
-    (`duckdb_config`)."""
+    (`duckdb_config`); `progress` hears each table of a directory as it is opened."""
     from trialdesk.population.database import connect_database, is_database
     from trialdesk.population.engines import DuckDBEngine, PostgresEngine, SparkEngine
     from trialdesk.population.store import open_facts
@@ -119,7 +120,7 @@ def open_engine(
             con = connect_database(facts, knowledge, config)
         else:
             con = duckdb.connect(config=config)
-            open_facts(facts, knowledge, con)
+            open_facts(facts, knowledge, con, progress)
     except BaseException as error:
         if con is not None:
             con.close()
@@ -174,12 +175,18 @@ def write_rows(runs: Sequence[PrescreenRun], output: Path) -> list[Path]:
     return written
 
 
-def open_database(directory: Path, knowledge: Knowledge, path: Path, memory_limit: str | None = None) -> DatabaseInfo:
+def open_database(
+    directory: Path,
+    knowledge: Knowledge,
+    path: Path,
+    memory_limit: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> DatabaseInfo:
     """`trialdesk population open`: the facts directory checked and stored as a facts
-    database, under `memory_limit` when given."""
+    database, under `memory_limit` when given; `progress` hears each table opened."""
     config, spill = duckdb_config(memory_limit)
     try:
-        return save_database(directory, knowledge, path, config)
+        return save_database(directory, knowledge, path, config, progress)
     finally:
         if spill is not None:
             spill.cleanup()

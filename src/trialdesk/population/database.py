@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -73,7 +74,11 @@ def _reopen_fix(path: Path) -> str:
 
 
 def save_database(
-    directory: Path, knowledge: Knowledge, path: Path, config: DuckDBConfig | None = None
+    directory: Path,
+    knowledge: Knowledge,
+    path: Path,
+    config: DuckDBConfig | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> DatabaseInfo:
     """Open `directory` (`store.open_facts`: every check, every conversion) into a new
     DuckDB file at `path`, replacing what was there only once the file is complete."""
@@ -87,7 +92,7 @@ def save_database(
     try:
         con = duckdb.connect(str(partial), config=config or {})
         try:
-            open_facts(directory, knowledge, con)
+            open_facts(directory, knowledge, con, progress)
             patients = int(con.execute("SELECT count(*) FROM patients").fetchall()[0][0])
             info = DatabaseInfo(
                 path,
@@ -144,6 +149,11 @@ def connect_database(path: Path, knowledge: Knowledge, config: DuckDBConfig | No
         con = duckdb.connect(str(path), read_only=True, config=config or {})
     except duckdb.Error as error:
         first = str(error).splitlines()[0]
+        if "lock" in first.lower():
+            raise FactsError(
+                f"{path}: another process has the database open for writing ({first})",
+                fix="let that process finish (or close it), then run again",
+            ) from error
         raise FactsError(f"{path}: not a DuckDB database ({first})", fix=_reopen_fix(path)) from error
     try:
         info = read_info(con, path)

@@ -21,7 +21,7 @@ a missing or extra column is refused. Rows are numbered from 1, in file order.
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -658,7 +658,10 @@ def _open_table(
 
 
 def open_facts(
-    directory: Path, knowledge: Knowledge, con: duckdb.DuckDBPyConnection | None = None
+    directory: Path,
+    knowledge: Knowledge,
+    con: duckdb.DuckDBPyConnection | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Load a facts directory into the canonical schema of a (new, in-memory unless given)
     DuckDB database, ready for the compiled SQL of `trialdesk.population.prescreen`.
@@ -671,7 +674,8 @@ def open_facts(
     4. Observations are converted to the lab's canonical unit (value and reference range).
     5. The derived attributes and the `agents` table are computed from the knowledge base.
 
-    The first bad row raises a `FactsError` naming the file, the row and the column."""
+    The first bad row raises a `FactsError` naming the file, the row and the column.
+    `progress`, when given, is told each table's name as it is opened (then `agents`)."""
     if not directory.is_dir():
         raise FactsError(f"{directory}: not a directory", fix="give the directory holding the facts' Parquet files")
     expected = disk_columns()
@@ -686,7 +690,11 @@ def open_facts(
     _histology_table(con, knowledge)
     _vaccine_table(con, [], knowledge)
     for table in ["patients", *(t for t in expected if t != "patients")]:
+        if progress is not None:
+            progress(table)
         _open_table(con, directory, table, expected[table], knowledge)
+    if progress is not None:
+        progress("agents")
     _insert_agents(con, knowledge)
     for name in ("_td_labs", "_td_units", "_td_drugs", "_td_vaccines", "_td_histology"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
