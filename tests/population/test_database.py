@@ -66,6 +66,8 @@ def test_a_database_screens_exactly_as_its_facts_directory(
     for trial, rows in from_database.items():
         assert rows.num_rows == PATIENTS
         assert rows.equals(from_directory[trial]), trial
+        ids = rows.column("patient_id").to_pylist()
+        assert ids == sorted(ids)  # ordered by id (by the key dense in id order)
 
 
 def test_the_database_records_how_it_was_opened(facts: Path, database: Path, knowledge: Knowledge) -> None:

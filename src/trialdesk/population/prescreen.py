@@ -508,7 +508,10 @@ def _statement(
 ) -> CompiledProtocol:
     for name, body in ctes:
         final = final.with_(exp.to_identifier(name, quoted=True), as_=body, copy=False)
-    final = final.order_by(_col("patient_id", status), copy=False)
+    # by the surrogate key, dense in id order (store.open_facts, facts.fact_rows): the
+    # order of the ids' code points on every engine, whatever its collation, and an
+    # integer sort rather than a string one
+    final = final.order_by(_col(PATIENT_KEY, status), copy=False)
     ids = tuple(pc.criterion.id for pc in protocol.criteria)
     return CompiledProtocol(protocol.id, ids, tuple(pc.criterion.kind for pc in protocol.criteria), final)
 
