@@ -80,3 +80,55 @@ def test_compiled_sql_gives_the_screeners_verdicts(
         f"compared in {elapsed:.1f} s"
     )
     assert not mismatches, "\n".join(mismatches)
+
+
+def _with(
+    base_record: dict[str, Any], rid: str, section: str, complete: bool, items: list[dict[str, Any]]
+) -> dict[str, Any]:
+    record = copy.deepcopy(base_record)
+    record["id"] = rid
+    record[section] = {"complete": complete, "items": items}
+    if complete:
+        record[section]["reviewed_on"] = "2026-11-16"
+    return record
+
+
+def test_items_of_kinds_no_criterion_names_settle_nothing_in_sql_either(
+    base_record: dict[str, Any], protocols: dict[str, LoadedProtocol], knowledge: Knowledge
+) -> None:
+    """A section's aggregate reads only the kinds its quantifiers can match: a history of
+    `psychiatric_disorder` alone (no criterion names it), present or documented absent,
+    or bone metastases alone, leave the criteria unknown unless the section was reviewed
+    as complete, and a documented absence of ILD still settles the ILD exclusion."""
+    present = {"category": "psychiatric_disorder", "onset": "2020-01-01", "status": "active"}
+    absent = {"category": "psychiatric_disorder", "present": False}
+    records = [
+        _with(base_record, "H-reviewed-other", "history", True, [present]),
+        _with(base_record, "H-unreviewed-other", "history", False, [present]),
+        _with(base_record, "H-unreviewed-other-absent", "history", False, [absent]),
+        _with(base_record, "H-unreviewed-no-ild", "history", False, [{"category": "ild", "present": False}]),
+        _with(base_record, "M-unreviewed-bone", "metastases", False, [{"site": "bone", "diagnosed_on": "2025-02-10"}]),
+        _with(base_record, "M-reviewed-bone", "metastases", True, [{"site": "bone", "diagnosed_on": "2025-02-10"}]),
+    ]
+    as_of = date(2026, 11, 20)
+    screenings = [Screening(build_view(patient_from_data(r), knowledge, as_of), as_of, as_of) for r in records]
+    con = load_duckdb(screenings, knowledge)
+    by_id = {s.view.patient.id: s for s in screenings}
+    unknown_seen = set()
+    for protocol in protocols.values():
+        screener = Screener(protocol, knowledge)
+        for row in prescreen(con, protocol, knowledge):
+            s = by_id[row["patient_id"]]
+            for pc in protocol.criteria:
+                expected = screener.criterion(pc, s.view, s.as_of, s.first_dose, None, {}).verdict
+                assert row[pc.criterion.id] == expected, (protocol.id, pc.criterion.id, row["patient_id"])
+                if expected == "unknown":
+                    unknown_seen.add(row["patient_id"])
+            if protocol.id == "NCT07077564":
+                ild = row["ild"]
+                if row["patient_id"] == "H-unreviewed-no-ild":
+                    assert ild == "pass"
+                elif row["patient_id"] == "H-unreviewed-other":
+                    assert ild == "unknown"
+    # the unreviewed sections leave criteria open; the reviewed ones need not
+    assert {"H-unreviewed-other", "H-unreviewed-other-absent", "M-unreviewed-bone"} <= unknown_seen

@@ -240,11 +240,29 @@ class _Group:
     keys: tuple[str, ...]
     screening: str
     columns: list[tuple[str, exp.Expr]]
+    # the item kinds (`category IN (…)`) every quantifier of the group starts with; None
+    # once one does not. Items of other kinds add nothing to any column (a level's MAX
+    # skips their NULL, a denial flag reads 0, as for a patient with no row at all), so
+    # the group reads only the listed kinds.
+    kinds: tuple[str, set[str]] | None = None
+    every_kind: bool = False
+
+    def admit(self, identity: tuple[str, frozenset[str]] | None) -> None:
+        """Note the kinds a new quantifier of the group can match (`identity_filter`)."""
+        if identity is None or (self.kinds is not None and self.kinds[0] != identity[0]):
+            self.every_kind = True
+        elif self.kinds is None:
+            self.kinds = (identity[0], set(identity[1]))
+        else:
+            self.kinds[1].update(identity[1])
 
     def build(self, compiler: RuleCompiler) -> Cte:
         a = self.alias
         frame: dict[str, exp.Expr] = {PATIENT_KEY: _col(PATIENT_KEY, a), "item_index": _col("item_index", a)}
         query = exp.select().from_(exp.to_table(self.section).as_(a))
+        if self.kinds is not None and not self.every_kind:
+            field_, codes = self.kinds
+            query = query.where(exp.In(this=_col(field_, a), expressions=[_str(c) for c in sorted(codes)]), copy=False)
         if self.keys == _KEY_SCREENING:
             s = self.screening
             query = query.join(
@@ -975,6 +993,7 @@ class RuleCompiler:
             column, _ = self._column((identity[0],), inner, where)
             match = exp.In(this=column, expressions=[_str(c) for c in sorted(identity[1])])
             present = exp.and_(present, match.copy(), copy=False)
+        group.admit(identity)
         n = len(group.columns)
         level = f"lvl_{n}"
         group.columns.append((level, exp.Max(this=_case([(present, _level(truth))], _null()))))
