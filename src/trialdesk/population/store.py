@@ -556,7 +556,8 @@ def _insert_items(con: duckdb.DuckDBPyConnection, table: str, source: str, colum
 
 def _insert_observations(con: duckdb.DuckDBPyConnection, source: str) -> None:
     # stored by lab: each `latest()` of the compiled SQL reads one code, and DuckDB's
-    # per-row-group min/max then skips every row group of the other labs
+    # per-row-group min/max then skips every row group of the other labs; within a lab by
+    # the key, which is the id order sorted as integers (a fifth of the insert's time)
     def canonical(value: str, factor: str) -> str:
         return f"CAST(CAST({value} AS DECIMAL(38,12)) * {factor} AS {DECIMAL})"
 
@@ -566,7 +567,7 @@ def _insert_observations(con: duckdb.DuckDBPyConnection, source: str) -> None:
         CASE WHEN r.value IS NOT NULL THEN {canonical("r.reference_high", "ru.factor")} END AS uln,
         CASE WHEN r.value IS NOT NULL THEN {canonical("r.reference_low", "ru.factor")} END AS lln
         FROM {source}
-        ORDER BY code, r.patient_id, r.idx"""
+        ORDER BY code, p.{PATIENT_KEY}, r.idx"""
     )
 
 
