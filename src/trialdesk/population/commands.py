@@ -101,9 +101,8 @@ def open_engine(
     and converted) by DuckDB, or a facts database (`database.save_database`) that was;
     Spark and PostgreSQL are then loaded from DuckDB. `memory_limit` bounds DuckDB
     (`duckdb_config`); `progress` hears each table of a directory as it is opened."""
-    from trialdesk.population.database import connect_database, is_database
+    from trialdesk.population.database import facts_connection
     from trialdesk.population.engines import DuckDBEngine, PostgresEngine, SparkEngine
-    from trialdesk.population.store import open_facts
 
     if kind not in ENGINES:
         raise PrescreenError(f"--engine {kind!r} is not an engine", fix=f"one of {', '.join(ENGINES)}")
@@ -114,16 +113,9 @@ def open_engine(
     import duckdb
 
     config, spill = duckdb_config(memory_limit)
-    con = None
     try:
-        if is_database(facts):
-            con = connect_database(facts, knowledge, config)
-        else:
-            con = duckdb.connect(config=config)
-            open_facts(facts, knowledge, con, progress)
+        con = facts_connection(facts, knowledge, config, progress)
     except BaseException as error:
-        if con is not None:
-            con.close()
         if spill is not None:
             spill.cleanup()
         if isinstance(error, duckdb.OutOfMemoryException):
@@ -197,11 +189,8 @@ def export_canonical(facts: Path, knowledge: Knowledge, output: Path, buckets: i
     attributes, surrogate keys) as Parquet, the layout Spark executors read from shared
     storage (`engines.write_parquet`), from a facts directory or a facts database. An
     output directory that already holds files is refused, never overwritten."""
-    import duckdb
-
-    from trialdesk.population.database import connect_database, is_database
+    from trialdesk.population.database import facts_connection
     from trialdesk.population.engines import write_parquet
-    from trialdesk.population.store import open_facts
 
     if buckets is not None and buckets < 1:
         raise PrescreenError(f"--buckets {buckets}: not a number of buckets", fix="give 1 or more, e.g. 64")
@@ -209,7 +198,7 @@ def export_canonical(facts: Path, knowledge: Knowledge, output: Path, buckets: i
         raise PrescreenError(
             f"{output}: already exists and is not an empty directory", fix="give a new or empty directory"
         )
-    con = connect_database(facts, knowledge) if is_database(facts) else open_facts(facts, knowledge, duckdb.connect())
+    con = facts_connection(facts, knowledge)
     try:
         return write_parquet(con, output, buckets)
     finally:

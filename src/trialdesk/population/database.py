@@ -176,3 +176,22 @@ def connect_database(path: Path, knowledge: Knowledge, config: DuckDBConfig | No
 def is_database(facts: Path) -> bool:
     """Whether a facts argument names a database file rather than a facts directory."""
     return facts.suffix == SUFFIX and not facts.is_dir()
+
+
+def facts_connection(
+    facts: Path,
+    knowledge: Knowledge,
+    config: DuckDBConfig | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection holding the canonical facts: a facts database read as it is
+    (`connect_database`), or a facts directory opened into memory (`store.open_facts`,
+    telling `progress` each table). Closed again if opening fails."""
+    if is_database(facts):
+        return connect_database(facts, knowledge, config)
+    con = duckdb.connect(config=config or {})
+    try:
+        return open_facts(facts, knowledge, con, progress)
+    except BaseException:
+        con.close()
+        raise

@@ -34,6 +34,7 @@ from sqlglot import exp
 
 from trialdesk.errors import TrialdeskError
 from trialdesk.population.facts import PATIENT_KEY, table_columns
+from trialdesk.population.funnel import STATUSES
 from trialdesk.population.staging import Stage, stage_ctes
 
 if TYPE_CHECKING:
@@ -446,7 +447,7 @@ class SparkEngine(Engine):
         with self._errors():
             counted = self.session.read.parquet(destination).groupBy("status").count().collect()
         found = {str(row["status"]): int(row["count"]) for row in counted}
-        return {status: found.get(status, 0) for status in ("eligible", "undetermined", "ineligible")}
+        return {status: found.get(status, 0) for status in STATUSES}
 
     def store(self, stage: Stage) -> None:
         """A stage as a checkpointed temporary view (read by name, its plan a leaf)."""

@@ -25,6 +25,9 @@ import pyarrow.compute as pc
 from trialdesk.criteria import ast
 from trialdesk.protocol.load import LoadedProtocol, ParsedCriterion
 
+# a patient's status, best first (the order the call list ranks by)
+STATUSES = ("eligible", "undetermined", "ineligible")
+
 
 @dataclass(frozen=True)
 class FunnelStep:
@@ -126,7 +129,7 @@ def funnel(protocol: LoadedProtocol, rows: pa.Table) -> Funnel:
             )
         )
     status = rows.column("status")
-    statuses = {s: int(pc.sum(pc.equal(status, s)).as_py() or 0) for s in ("eligible", "undetermined", "ineligible")}
+    statuses = {s: int(pc.sum(pc.equal(status, s)).as_py() or 0) for s in STATUSES}
     later = pc.and_(pc.equal(status, "ineligible"), pc.invert(pc.is_null(rows.column("earliest_eligible"))))
     undetermined = pc.equal(status, "undetermined")
     work = []
@@ -149,6 +152,12 @@ class Call:
     records: tuple[str, ...]
     earliest_eligible: date | None
 
+    @property
+    def label(self) -> str:
+        """The status as a navigator reads it: an ineligible patient is called only
+        because a later first dose makes them eligible."""
+        return "eligible later" if self.status == "ineligible" else self.status
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "patient_id": self.patient_id,
@@ -157,9 +166,6 @@ class Call:
             "records": list(self.records),
             "earliest_eligible": self.earliest_eligible.isoformat() if self.earliest_eligible else None,
         }
-
-
-_TIERS = {"eligible": 0, "undetermined": 1, "ineligible": 2}
 
 
 def call_list(protocol: LoadedProtocol, rows: pa.Table, limit: int) -> tuple[Call, ...]:
@@ -179,7 +185,7 @@ def call_list(protocol: LoadedProtocol, rows: pa.Table, limit: int) -> tuple[Cal
     ranked = pa.table(
         {
             "row": pa.array(range(rows.num_rows), pa.int64()),
-            "tier": pc.cast(pc.index_in(status, pa.array(list(_TIERS))), pa.int32()),
+            "tier": pc.cast(pc.index_in(status, pa.array(STATUSES)), pa.int32()),
             "open": open_count,
             "earliest_eligible": rows.column("earliest_eligible"),
             "patient_id": rows.column("patient_id"),

@@ -65,7 +65,7 @@ def call_list_table(trial: str, calls: tuple[Call, ...]) -> Table:
         table.add_row(
             str(i),
             call.patient_id,
-            call.status if call.status != "ineligible" else "eligible later",
+            call.label,
             call.earliest_eligible.isoformat() if call.earliest_eligible else "—",
             ", ".join(call.open_criteria) or "—",
             "; ".join(call.records) or ("—" if not call.open_criteria else "a reviewer's decision"),
