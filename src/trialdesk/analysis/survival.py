@@ -20,12 +20,14 @@ in lifelines and R.
 
 from __future__ import annotations
 
-import math
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 from lifelines import KaplanMeierFitter
 from scipy.stats import norm
 
@@ -139,94 +141,142 @@ def kaplan_meier(
     >>> kaplan_meier(t, [bool(x) for x in e], name="6-MP", time_unit="weeks").median
     23.0
     """
-    _check(durations, events, ci_type, confidence)
-    n, n_events = len(durations), sum(bool(e) for e in events)
-    if n == 0:
-        table: tuple[SurvivalPoint, ...] = ()
-    else:
-        table = _table(durations, events, ci_type, confidence)
+    duration_array, event_array = _checked(durations, events, ci_type, confidence)
+    n = len(duration_array)
+    curve = _Curve.empty() if n == 0 else _fit(duration_array, event_array, ci_type, confidence)
+    table = curve.points()
     return SurvivalEstimate(
         name=name,
         time_unit=time_unit,
         n=n,
-        events=n_events,
-        median=_first_at_or_below(table, "survival"),
-        median_lower=_first_at_or_below(table, "lower"),
-        median_upper=_first_at_or_below(table, "upper"),
+        events=int(np.count_nonzero(event_array)),
+        median=curve.first_at_or_below(curve.survival),
+        median_lower=curve.first_at_or_below(curve.lower),
+        median_upper=curve.first_at_or_below(curve.upper),
         ci_type=ci_type,
         confidence=confidence,
         landmarks=tuple(_point_at(table, t, n) for t in landmarks),
-        at_risk=tuple((float(t), sum(1 for d in durations if d >= t)) for t in at_risk_times),
+        at_risk=tuple(zip((float(t) for t in at_risk_times), curve.at_risk_at(at_risk_times), strict=True)),
         table=table,
         definition=definition,
     )
 
 
-def _check(durations: Sequence[float], events: Sequence[bool], ci_type: str, confidence: float) -> None:
+def _checked(
+    durations: Sequence[float], events: Sequence[bool], ci_type: str, confidence: float
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """The inputs as arrays, or an AnalysisError naming what is wrong with them."""
     if len(durations) != len(events):
         raise AnalysisError(f"{len(durations)} durations but {len(events)} event flags", fix="give one per subject")
-    if any(d < 0 or math.isnan(d) for d in durations):
+    duration_array = np.asarray(durations, dtype=np.float64)
+    # NaN compares false, so one pass catches missing as well as negative durations
+    if not np.all(duration_array >= 0):
         raise AnalysisError("a duration is negative or missing", fix="check the event and origin dates")
     if ci_type not in SURVIVAL_CI_NAMES:
         raise AnalysisError(f"survival CI type is {ci_type!r}", fix="use 'log' or 'log-log'")
     if not 0 < confidence < 1:
         raise AnalysisError(f"confidence is {confidence}", fix="give a level between 0 and 1, e.g. 0.95")
+    return duration_array, np.asarray(events, dtype=np.bool_)
 
 
-def _table(
-    durations: Sequence[float], events: Sequence[bool], ci_type: SurvivalCI, confidence: float
-) -> tuple[SurvivalPoint, ...]:
-    """S(t) and its band at 0 and at every distinct observed time."""
+@dataclass(frozen=True, slots=True)
+class _Curve:
+    """The step function as parallel arrays over 0 and every distinct observed time; NaN
+    in a band where it is not estimable (S = 0)."""
+
+    times: npt.NDArray[np.float64]
+    survival: npt.NDArray[np.float64]
+    lower: npt.NDArray[np.float64]
+    upper: npt.NDArray[np.float64]
+    at_risk: npt.NDArray[np.int64]
+
+    @classmethod
+    def empty(cls) -> _Curve:
+        none = np.empty(0, dtype=np.float64)
+        return cls(none, none, none, none, np.empty(0, dtype=np.int64))
+
+    def points(self) -> tuple[SurvivalPoint, ...]:
+        return tuple(
+            map(
+                SurvivalPoint,
+                self.times.tolist(),
+                self.survival.tolist(),
+                _floats_or_none(self.lower),
+                _floats_or_none(self.upper),
+            )
+        )
+
+    def first_at_or_below(self, values: npt.NDArray[np.float64]) -> float | None:
+        # Where S reaches 0 the band is undefined (NaN), and a band that has not crossed 0.5
+        # before then gives no limit: R's survfit prints NA there (aml, Nonmaintained arm:
+        # median 23, 0.95LCL 8, 0.95UCL NA although the last subject dies at 45).
+        crossed = np.flatnonzero(values <= 0.5)
+        return float(self.times[crossed[0]]) if len(crossed) else None
+
+    def at_risk_at(self, times: Sequence[float]) -> list[int]:
+        """Subjects with duration ≥ t: those at risk at the first distinct time ≥ t, none
+        beyond the last one."""
+        if not len(times):
+            return []
+        index = np.searchsorted(self.times, np.asarray(times, dtype=np.float64), side="left")
+        padded = np.append(self.at_risk, 0)
+        return [int(k) for k in padded[index]]
+
+
+def _fit(
+    durations: npt.NDArray[np.float64], events: npt.NDArray[np.bool_], ci_type: SurvivalCI, confidence: float
+) -> _Curve:
     fitter = KaplanMeierFitter(alpha=1 - confidence)
-    fitter.fit(np.asarray(durations, dtype=float), np.asarray(events, dtype=bool))
-    times = [float(t) for t in fitter.survival_function_.index]
-    survival = [float(s) for s in fitter.survival_function_.iloc[:, 0]]
-    table = fitter.event_table
-    at_risk = [float(x) for x in table["at_risk"]]
-    observed = [float(x) for x in table["observed"]]
+    fitter.fit(durations, events)
+    times = fitter.survival_function_.index.to_numpy(dtype=np.float64)
+    survival = fitter.survival_function_.iloc[:, 0].to_numpy(dtype=np.float64)
+    at_risk = fitter.event_table["at_risk"].to_numpy(dtype=np.int64)
+    n_i = at_risk.astype(np.float64)
+    d_i = fitter.event_table["observed"].to_numpy(dtype=np.float64)
     z = float(norm.ppf(1 - (1 - confidence) / 2))
-    points: list[SurvivalPoint] = []
-    greenwood = 0.0
-    for time, s, n_i, d_i in zip(times, survival, at_risk, observed, strict=True):
-        greenwood += d_i / (n_i * (n_i - d_i)) if n_i > d_i else math.inf
-        lower, upper = _band(s, greenwood, z, ci_type)
-        points.append(SurvivalPoint(time, s, lower, upper))
-    return tuple(points)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # n = d only where everyone still at risk dies: S is 0 from there on and log S
+        # has no finite variance (lifelines adds 0 there instead)
+        terms = np.where(n_i > d_i, d_i / (n_i * (n_i - d_i)), np.inf)
+        # cumsum adds in time order, one term after another, so the sums are the same
+        # floats as a running total would give
+        se = np.sqrt(np.cumsum(terms))
+        lower, upper = _band(survival, se, z, ci_type)
+    return _Curve(times, survival, lower, upper, at_risk)
 
 
-def _band(s: float, variance: float, z: float, ci_type: SurvivalCI) -> tuple[float | None, float | None]:
-    """The pointwise interval of S; (1, 1) before any event, None once S = 0."""
-    if s >= 1.0:
-        return 1.0, 1.0
-    if s <= 0.0 or math.isinf(variance):
-        return None, None
-    se = math.sqrt(variance)
+def _band(
+    s: npt.NDArray[np.float64], se: npt.NDArray[np.float64], z: float, ci_type: SurvivalCI
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The pointwise interval of S; (1, 1) before any event, NaN once S = 0."""
     if ci_type == "log":
-        return s * math.exp(-z * se), min(1.0, s * math.exp(z * se))
-    log_s = math.log(s)
-    return (
-        math.exp(-math.exp(math.log(-log_s) - z * se / log_s)),
-        math.exp(-math.exp(math.log(-log_s) + z * se / log_s)),
-    )
+        lower = s * np.exp(-z * se)
+        upper = np.minimum(1.0, s * np.exp(z * se))
+    else:
+        log_s = np.log(s)
+        log_minus_log_s = np.log(-log_s)
+        lower = np.exp(-np.exp(log_minus_log_s - z * se / log_s))
+        upper = np.exp(-np.exp(log_minus_log_s + z * se / log_s))
+    not_estimable = (s <= 0.0) | np.isinf(se)
+    lower[not_estimable] = np.nan
+    upper[not_estimable] = np.nan
+    # S = 1 before the first event: log S = 0 leaves the log-log band undefined (0/0)
+    no_event_yet = s >= 1.0
+    lower[no_event_yet] = 1.0
+    upper[no_event_yet] = 1.0
+    return lower, upper
 
 
-def _first_at_or_below(table: Sequence[SurvivalPoint], attribute: str) -> float | None:
-    # Where S reaches 0 the band is undefined (None), and a band that has not crossed 0.5
-    # before then gives no limit: R's survfit prints NA there (aml, Nonmaintained arm:
-    # median 23, 0.95LCL 8, 0.95UCL NA although the last subject dies at 45).
-    for point in table:
-        value = getattr(point, attribute)
-        if value is not None and value <= 0.5:
-            return point.time
-    return None
+def _floats_or_none(values: npt.NDArray[np.float64]) -> list[float | None]:
+    boxed = values.astype(object)
+    boxed[np.isnan(values)] = None
+    result: list[float | None] = boxed.tolist()
+    return result
 
 
 def _point_at(table: Sequence[SurvivalPoint], time: float, n: int) -> SurvivalPoint:
     if n == 0 or not table or time > table[-1].time:
         return SurvivalPoint(float(time), None, None, None)
-    last = table[0]
-    for point in table:
-        if point.time > time:
-            break
-        last = point
+    # the step in force at `time` is the last one at or before it (the one at 0 for earlier times)
+    last = table[max(0, bisect_right(table, time, key=attrgetter("time")) - 1)]
     return SurvivalPoint(float(time), last.survival, last.lower, last.upper)
