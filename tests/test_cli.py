@@ -207,3 +207,41 @@ def test_analyse_reports_orr_with_its_exact_interval() -> None:
     high = 1.0 if k == n else beta.ppf(0.975, k + 1, n - k)
     assert abs(orr["ci_lower"] - low) < 1e-9
     assert abs(orr["ci_upper"] - high) < 1e-9
+
+
+def test_analyse_report_and_adam_take_the_csv_form(tmp_path: Path) -> None:
+    """--lesions and --screened beside a CSV dataset: the same analysis as the JSON example."""
+    examples = ROOT / "examples" / "analysis"
+    csv_form = [
+        str(examples / "NCT07520357.csv"),
+        "--trial",
+        "NCT07520357",
+        "--lesions",
+        str(examples / "NCT07520357.lesions.csv"),
+        "--screened",
+        "44",
+    ]
+    from_json = runner.invoke(
+        app, ["analyse", str(examples / "NCT07520357.json"), "--cutoff", "2026-10-01", "-f", "json"]
+    )
+    from_csv = runner.invoke(app, ["analyse", *csv_form, "--cutoff", "2026-10-01", "-f", "json"])
+    assert from_csv.exit_code == 0, from_csv.output
+    assert json.loads(from_csv.stdout) == json.loads(from_json.stdout)
+    report = runner.invoke(app, ["report", *csv_form, "--out", str(tmp_path / "r.html"), "--svg"])
+    assert report.exit_code == 0, report.output
+    assert "<h2>Interim decision (Simon two-stage)</h2>" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    adam = runner.invoke(app, ["adam", *csv_form, "-o", str(tmp_path / "adam")])
+    assert adam.exit_code == 0, adam.output
+
+
+def test_a_bad_lesions_file_exits_two_naming_line_and_column(tmp_path: Path) -> None:
+    examples = ROOT / "examples" / "analysis"
+    rows = (examples / "NCT07520357.lesions.csv").read_text(encoding="utf-8").splitlines()
+    rows[1] = rows[1].replace(",22.0,", ",2.2 cm,")
+    bad = tmp_path / "lesions.csv"
+    bad.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    dataset = str(examples / "NCT07520357.csv")
+    result = runner.invoke(app, ["adam", dataset, "--trial", "NCT07520357", "--lesions", str(bad), "-o", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "lesions.csv line 2, column diameter_mm: '2.2 cm' is not a diameter in mm" in result.output
+    assert "Traceback" not in result.output

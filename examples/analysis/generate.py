@@ -22,7 +22,10 @@ The model, per subject (a plausible single-arm phase 2 in solid tumours):
    responses.
 6. `screened`: the enrolled plus a seeded number of screen failures (about 1 in 3).
 
-It also writes trial_dataset.schema.json, the JSON Schema of the format
+It also writes each dataset's CSV form (`trialdesk.analysis.trial_dataset_to_csv`):
+NCT….csv (the assessments) and NCT….lesions.csv (the lesion reads), whose `screened`
+count is given beside them (`--screened`: 54 for NCT07077564, 44 for NCT07520357); and
+trial_dataset.schema.json, the JSON Schema of the format
 (`trialdesk.analysis.trial_dataset_schema()`).
 
 Run: .venv/bin/python examples/analysis/generate.py
@@ -36,7 +39,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from trialdesk.analysis import trial_dataset_schema
+from trialdesk.analysis import TrialDataset, trial_dataset_schema, trial_dataset_to_csv
 from trialdesk.recist import SubjectRecord, time_point_responses
 
 SNAPSHOT = dt.date(2026, 12, 31)
@@ -192,6 +195,9 @@ def main() -> None:
     ):
         data = generate(trial_id, n, seed=seed, first_enrolment=start, response_rate=rate)
         (HERE / f"{trial_id}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        csv_form = trial_dataset_to_csv(TrialDataset.model_validate(data))
+        (HERE / f"{trial_id}.csv").write_text(csv_form.assessments, encoding="utf-8")
+        (HERE / f"{trial_id}.lesions.csv").write_text(csv_form.lesions, encoding="utf-8")
     schema = json.dumps(trial_dataset_schema(), indent=2, ensure_ascii=False) + "\n"
     (HERE / "trial_dataset.schema.json").write_text(schema, encoding="utf-8")
 

@@ -362,11 +362,23 @@ class CiType(StrEnum):
     log_log = "log-log"
 
 
+# The CSV form of a trial dataset gives these beside the assessments CSV (JSON carries them)
+LesionsCsv = Annotated[
+    Path | None,
+    typer.Option("--lesions", help="CSV dataset: the lesion reads, one row per lesion per read (see docs/analysis.md)"),
+]
+Screened = Annotated[
+    int | None, typer.Option("--screened", help="CSV dataset: patients screened, the enrolled included")
+]
+
+
 @app.command("analyse")
 def analyse_command(
     dataset: Annotated[Path, typer.Argument(help="trial dataset, .json or .csv (see examples/analysis/)")],
     cutoff: Annotated[str, typer.Option("--cutoff", help="data cut-off date, YYYY-MM-DD: nothing after it is seen")],
     trial: Annotated[str | None, typer.Option("--trial", "-t", help="trial id (required for CSV)")] = None,
+    lesions: LesionsCsv = None,
+    screened: Screened = None,
     ci: Annotated[
         CiType, typer.Option("--ci", help="Kaplan-Meier interval: log (R survival) or log-log (lifelines)")
     ] = CiType.log_log,
@@ -386,6 +398,8 @@ def analyse_command(
             dataset,
             cutoff=day,
             trial_id=trial,
+            lesions=lesions,
+            screened=screened,
             ci_type=ci.value,
             proportion_ci="wilson" if wilson else "exact",
             confirm=confirm,
@@ -495,6 +509,8 @@ def report_cli(
     ] = None,
     svg: Annotated[bool, typer.Option("--svg", help="inline SVG figures instead of PNG")] = False,
     protocols: ProtocolsDir = None,
+    lesions: LesionsCsv = None,
+    screened: Screened = None,
 ) -> None:
     """One self-contained HTML report: endpoints, subject flow, design, censoring rules, figures."""
     from trialdesk.analysis.commands import report_command
@@ -507,6 +523,8 @@ def report_cli(
             trial,
             out,
             day,
+            lesions=lesions,
+            screened=screened,
             ci_type=ci.value,
             proportion_ci="wilson" if wilson else "exact",
             target=target,
@@ -527,6 +545,8 @@ def adam_cli(
         str | None, typer.Option("--cutoff", help="data cut-off, YYYY-MM-DD (default: the latest date in the dataset)")
     ] = None,
     confirm: Annotated[bool, typer.Option("--confirm/--no-confirm", help="DOR for confirmed responders")] = True,
+    lesions: LesionsCsv = None,
+    screened: Screened = None,
 ) -> None:
     """ADaM-style ADSL, ADRS (OVRLRESP, BOR, CBOR) and ADTTE (PFS, OS, DOR) as CSV."""
     from trialdesk.analysis.commands import adam_command
@@ -534,7 +554,7 @@ def adam_cli(
 
     day = _date(cutoff, "--cutoff")
     try:
-        written = adam_command(dataset, trial, out_dir, day, confirm=confirm)
+        written = adam_command(dataset, trial, out_dir, day, lesions=lesions, screened=screened, confirm=confirm)
     except TrialdeskError as exc:
         _fail(str(exc))
     for path in written:

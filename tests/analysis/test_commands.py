@@ -1,5 +1,5 @@
-"""`report_command` and `adam_command`: files written, bad input as AnalysisError (the
-CLI prints it), never a traceback."""
+"""`report_command` and `adam_command`: files written from JSON or the CSV form, bad input
+as AnalysisError (the CLI prints it), never a traceback."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from tests.analysis.lesions import dataset, subject_with_reads
-from trialdesk.analysis.commands import adam_command, protocol_target_enrolment, report_command
+from trialdesk.analysis import TrialDataset, trial_dataset_to_csv
+from trialdesk.analysis.commands import (
+    adam_command,
+    protocol_response_reading,
+    protocol_target_enrolment,
+    report_command,
+)
 from trialdesk.errors import AnalysisError
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "analysis"
@@ -84,3 +90,51 @@ def test_an_impossible_date_names_the_field(tmp_path: Path) -> None:
     with pytest.raises(AnalysisError, match=r"subject A, lesion_measurements\[0\]\.date") as raised:
         adam_command(path, "T", tmp_path / "adam", None)
     assert "YYYY-MM-DD" in (raised.value.fix or "")
+
+
+def csv_form(tmp_path: Path, trial: str) -> tuple[Path, Path, int]:
+    """The shipped example's CSV form, cut to its first 12 subjects (both files)."""
+    data = json.loads((EXAMPLES / f"{trial}.json").read_text(encoding="utf-8"))
+    data["subjects"] = data["subjects"][:12]
+    written = trial_dataset_to_csv(TrialDataset.model_validate(data))
+    assessments, lesions = tmp_path / "trial.csv", tmp_path / "lesions.csv"
+    assessments.write_text(written.assessments, encoding="utf-8")
+    lesions.write_text(written.lesions, encoding="utf-8")
+    return assessments, lesions, data["screened"]
+
+
+def test_report_command_reads_the_csv_form_with_lesions_and_screened(tmp_path: Path) -> None:
+    assessments, lesions, screened = csv_form(tmp_path, "NCT07520357")
+    out = report_command(
+        assessments, "NCT07520357", tmp_path / "r.html", None, lesions=lesions, screened=screened, figure_format="svg"
+    )
+    text = out.read_text(encoding="utf-8")
+    results = json.loads(text[text.index('id="trialdesk-results">') + 23 : text.rindex("</script>")])
+    assert results["subject_flow"]["screened"] == screened
+    assert results["tumour_size"]["subjects"]  # the waterfall has the lesion reads
+    assert results["interim"]["reading"]["reading"] == "confirmed"
+
+
+def test_adam_command_reads_the_csv_form_as_it_reads_json(tmp_path: Path) -> None:
+    assessments, lesions, screened = csv_form(tmp_path, "NCT07077564")
+    from_csv = adam_command(assessments, "NCT07077564", tmp_path / "csv", None, lesions=lesions, screened=screened)
+    data = json.loads((EXAMPLES / "NCT07077564.json").read_text(encoding="utf-8"))
+    data["subjects"] = data["subjects"][:12]
+    path = tmp_path / "same.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    from_json = adam_command(path, "NCT07077564", tmp_path / "json", None)
+    assert [p.read_text(encoding="utf-8") for p in from_csv] == [p.read_text(encoding="utf-8") for p in from_json]
+
+
+def test_a_bad_lesions_file_names_file_line_and_column(tmp_path: Path) -> None:
+    assessments, lesions, _ = csv_form(tmp_path, "NCT07077564")
+    rows = lesions.read_text(encoding="utf-8").splitlines()
+    rows[3] = "999" + rows[3][3:]
+    lesions.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(AnalysisError, match=r"lesions\.csv line 4, column subject_id: subject '999' is not in"):
+        report_command(assessments, "NCT07077564", tmp_path / "r.html", None, lesions=lesions)
+
+
+def test_protocol_response_reading_follows_the_primary_endpoint() -> None:
+    assert protocol_response_reading("NCT07520357").settled
+    assert not protocol_response_reading("NCT07077564").settled

@@ -1,4 +1,5 @@
-"""The trial dataset: loaders, errors that name subject and field, and the data cut-off."""
+"""The trial dataset: the JSON form, errors that name subject and field, and the data cut-off
+(the CSV form: test_dataset_io.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,9 @@ from typing import Any
 import pytest
 
 from trialdesk.analysis import (
-    CSV_COLUMNS,
-    TrialDataset,
     dataset_at_cutoff,
     load_trial_dataset,
     subject_at_cutoff,
-    trial_dataset_from_csv,
     trial_dataset_from_data,
     trial_dataset_schema,
 )
@@ -70,34 +68,6 @@ def test_impossible_dates_name_the_subject() -> None:
 def test_duplicate_subject_is_an_error() -> None:
     with pytest.raises(AnalysisError, match="'001' appears twice"):
         trial_dataset_from_data({"trial_id": "T", "subjects": [subject(), subject()]})
-
-
-def test_csv_groups_rows_by_subject(tmp_path: Path) -> None:
-    header = ",".join(CSV_COLUMNS)
-    base = "001,2026-01-05,2026-01-07,2026-06-30,,2026-09-01,2026-07-02,progression,2026-08-01"
-    text = "\n".join([header, f"{base},2026-03-02,PR", f"{base},2026-07-01,PD", "002,2026-02-01,,,,2026-09-01,,,,,"])
-    path = tmp_path / "trial.csv"
-    path.write_text(text + "\n", encoding="utf-8")
-    dataset = load_trial_dataset(path, trial_id="T")
-    assert [len(s.assessments) for s in dataset.subjects] == [2, 0]
-    assert dataset.subjects[0] == TrialDataset.model_validate({"trial_id": "T", "subjects": [subject()]}).subjects[0]
-
-
-def test_csv_inconsistent_subject_rows_name_line_and_field() -> None:
-    header = ",".join(CSV_COLUMNS)
-    rows = [
-        "001,2026-01-05,2026-01-07,,,2026-09-01,,,,2026-03-02,SD",
-        "001,2026-01-06,2026-01-07,,,2026-09-01,,,,2026-05-02,SD",
-    ]
-    with pytest.raises(AnalysisError, match="line 3: subject 001, enrolment_date"):
-        trial_dataset_from_csv("\n".join([header, *rows]), trial_id="T")
-
-
-def test_csv_needs_a_trial_id(tmp_path: Path) -> None:
-    path = tmp_path / "trial.csv"
-    path.write_text(",".join(CSV_COLUMNS) + "\n", encoding="utf-8")
-    with pytest.raises(AnalysisError, match="needs a trial id"):
-        load_trial_dataset(path)
 
 
 def test_json_trial_id_must_match(tmp_path: Path) -> None:

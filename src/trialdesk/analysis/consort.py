@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from trialdesk.analysis.censoring import ADEQUATE
-from trialdesk.analysis.dataset import TrialDataset, dataset_at_cutoff
+from trialdesk.analysis.dataset import TrialDataset, TrialSubject, dataset_at_cutoff
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +69,12 @@ class SubjectFlow:
         }
 
 
+def evaluable_for_response(subject: TrialSubject) -> bool:
+    """Treated, with at least one post-baseline assessment that is CR, PR, SD or PD (not NE):
+    the "evaluable for response" box of the flow, and whom a Simon design counts."""
+    return subject.first_dose_date is not None and any(a.response in ADEQUATE for a in subject.assessments)
+
+
 def count_subject_flow(dataset: TrialDataset, cutoff: dt.date) -> SubjectFlow:
     """Count the flow boxes as known at `cutoff`.
 
@@ -86,10 +92,9 @@ def count_subject_flow(dataset: TrialDataset, cutoff: dt.date) -> SubjectFlow:
     not_evaluable: Counter[str] = Counter()
     evaluable = 0
     for subject in treated:
-        responses = [a.response for a in subject.assessments]
-        if any(r in ADEQUATE for r in responses):
+        if evaluable_for_response(subject):
             evaluable += 1
-        elif responses:
+        elif subject.assessments:
             not_evaluable["only NE assessments"] += 1
         else:
             not_evaluable["no post-baseline assessment"] += 1

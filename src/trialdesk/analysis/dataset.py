@@ -13,7 +13,7 @@ JSON follows `TrialDataset` (`trial_dataset_schema()` gives its JSON Schema):
 `assessments` are the RECIST 1.1 time-point (overall) responses after baseline: CR, PR,
 SD, PD or NE (§4.4.1, Table 1), one per assessment date.
 
-Two optional fields feed the report (JSON only; the CSV form has neither):
+Two optional fields feed the report:
 - `screened` (dataset level): patients screened, counted at the dataset's snapshot — the
   top box of the CONSORT-style flow. Omitted, the report says it was not recorded.
 - `lesion_measurements` (subject level): the RECIST 1.1 lesion reads, baseline first, in
@@ -21,20 +21,18 @@ Two optional fields feed the report (JSON only; the CSV form has neither):
   "kind", "diameter_mm"}, ...], "new_lesions": [...]}`). The waterfall and spider plots
   need them; each follow-up read must have its time-point response under `assessments`.
 
-CSV has one row per assessment (subject columns repeated on each row; a subject without
-any assessment has one row with `assessment_date` and `response` empty), header:
-
-    subject_id,enrolment_date,first_dose_date,last_dose_date,death_date,last_known_alive_date,
-    end_of_treatment_date,end_of_treatment_reason,subsequent_therapy_date,assessment_date,response
+The same dataset has a CSV form, the shape of an EDC (REDCap, ...) export: an
+assessments CSV (one row per time-point response, the subject's columns repeated), an
+optional lesions CSV beside it (one row per lesion per read, keyed by subject_id and
+assessment_date), and the dataset-level trial id and screened count given as options.
+`trialdesk.analysis.dataset_io` reads and writes it and documents its columns;
+`load_trial_dataset` there loads either form.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -43,18 +41,7 @@ from trialdesk.errors import AnalysisError, validation_fix
 from trialdesk.recist.record import AssessmentRecord
 
 TimePointCategory = Literal["CR", "PR", "SD", "PD", "NE"]
-SUBJECT_COLUMNS = (
-    "subject_id",
-    "enrolment_date",
-    "first_dose_date",
-    "last_dose_date",
-    "death_date",
-    "last_known_alive_date",
-    "end_of_treatment_date",
-    "end_of_treatment_reason",
-    "subsequent_therapy_date",
-)
-CSV_COLUMNS = (*SUBJECT_COLUMNS, "assessment_date", "response")
+TIME_POINT_CATEGORIES: tuple[TimePointCategory, ...] = ("CR", "PR", "SD", "PD", "NE")
 _REFERENCE = "trialdesk.analysis.dataset and examples/analysis/NCT07077564.json"
 
 
@@ -159,16 +146,34 @@ def trial_dataset_schema() -> dict[str, Any]:
     return TrialDataset.model_json_schema()
 
 
-def trial_dataset_from_data(data: Any, *, source: str = "input") -> TrialDataset:
-    """Validate parsed JSON into a TrialDataset; the first error names subject and field."""
+Loc = tuple[int | str, ...]
+
+
+def trial_dataset_from_data(
+    data: Any, *, source: str = "input", lines: Mapping[Loc, str] | None = None
+) -> TrialDataset:
+    """Validate parsed JSON into a TrialDataset; the first error names subject and field.
+
+    `lines` maps a location in `data` (e.g. `("subjects", 3, "assessments", 0)`) to where
+    it was read ("trial.csv line 7"): the CSV reader passes it so the error names the line.
+    """
     try:
         return TrialDataset.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
+        loc = tuple(first["loc"])
         raise AnalysisError(
-            f"{source}: {_place(data, tuple(first['loc']))}: {first['msg']}",
+            f"{_line_of(loc, lines or {}) or source}: {_place(data, loc)}: {first['msg']}",
             fix=validation_fix(first["type"], _REFERENCE),
         ) from None
+
+
+def _line_of(loc: Loc, lines: Mapping[Loc, str]) -> str | None:
+    """The line of the innermost located part of `loc`."""
+    for size in range(len(loc), 0, -1):
+        if loc[:size] in lines:
+            return lines[loc[:size]]
+    return None
 
 
 def _place(data: Any, loc: tuple[int | str, ...]) -> str:
@@ -180,55 +185,6 @@ def _place(data: Any, loc: tuple[int | str, ...]) -> str:
         field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[2:]).lstrip(".")
         return f"subject {name or f'#{loc[1] + 1}'}" + (f", {field}" if field else "")
     return ".".join(str(p) for p in loc) or "the file"
-
-
-def trial_dataset_from_csv(text: str, *, trial_id: str, source: str = "input") -> TrialDataset:
-    """Read the CSV form (see the module docstring) into a TrialDataset."""
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise AnalysisError(f"{source}: missing column(s) {', '.join(missing)}", fix=f"use the header {CSV_COLUMNS}")
-    subjects: dict[str, dict[str, Any]] = {}
-    for line, row in enumerate(reader, start=2):
-        sid = (row["subject_id"] or "").strip()
-        if not sid:
-            raise AnalysisError(f"{source} line {line}: subject_id is empty", fix="give every row a subject_id")
-        fields = {c: (row[c] or "").strip() or None for c in SUBJECT_COLUMNS}
-        record = subjects.setdefault(sid, {**fields, "assessments": []})
-        for column in SUBJECT_COLUMNS:
-            if record[column] != fields[column]:
-                raise AnalysisError(
-                    f"{source} line {line}: subject {sid}, {column} {fields[column]!r} differs from "
-                    f"{record[column]!r} on an earlier row",
-                    fix="repeat the same subject values on every row of a subject",
-                )
-        date, response = (row["assessment_date"] or "").strip(), (row["response"] or "").strip()
-        if date or response:
-            record["assessments"].append({"date": date, "response": response})
-    return trial_dataset_from_data({"trial_id": trial_id, "subjects": list(subjects.values())}, source=source)
-
-
-def load_trial_dataset(path: Path, *, trial_id: str | None = None) -> TrialDataset:
-    """Load a dataset from `.json` or `.csv` (CSV needs `trial_id`; for JSON, when given,
-    it must match the file's)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise AnalysisError(f"{path}: cannot read: {exc.strerror}", fix="check the dataset path") from None
-    except UnicodeDecodeError:
-        raise AnalysisError(f"{path}: not UTF-8 text", fix="save the dataset as UTF-8 JSON or CSV") from None
-    if path.suffix.lower() == ".csv":
-        if trial_id is None:
-            raise AnalysisError(f"{path}: a CSV dataset needs a trial id", fix="pass trial_id (--trial)")
-        return trial_dataset_from_csv(text, trial_id=trial_id, source=str(path))
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise AnalysisError(f"{path}: not JSON ({exc})", fix="write the dataset as JSON or CSV") from None
-    dataset = trial_dataset_from_data(data, source=str(path))
-    if trial_id is not None and dataset.trial_id != trial_id:
-        raise AnalysisError(f"{path}: trial_id is {dataset.trial_id!r}, not {trial_id!r}", fix="check --trial")
-    return dataset
 
 
 def subject_at_cutoff(subject: TrialSubject, cutoff: dt.date) -> TrialSubject | None:

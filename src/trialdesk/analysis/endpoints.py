@@ -122,7 +122,7 @@ class EndpointAnalysis:
     Example
     -------
     >>> from pathlib import Path
-    >>> from trialdesk.analysis.dataset import load_trial_dataset
+    >>> from trialdesk.analysis.dataset_io import load_trial_dataset
     >>> data = load_trial_dataset(Path("examples/analysis/NCT07077564.json"))
     >>> analysis = EndpointAnalysis(cutoff=dt.date(2026, 10, 1)).fit(data)
     >>> analysis.orr.n == analysis.n

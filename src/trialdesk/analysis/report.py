@@ -25,6 +25,7 @@ from trialdesk.analysis.censoring import CensoringRules
 from trialdesk.analysis.consort import SubjectFlow, count_subject_flow
 from trialdesk.analysis.dataset import TrialDataset, dataset_at_cutoff
 from trialdesk.analysis.endpoints import EndpointAnalysis
+from trialdesk.analysis.interim import InterimAnalysis, ResponseReading, derive_interim_analysis, response_reading
 from trialdesk.analysis.proportions import PROPORTION_CI_NAMES, BinomialProportion, ProportionCI
 from trialdesk.analysis.survival import SURVIVAL_CI_NAMES, SurvivalCI, SurvivalEstimate
 from trialdesk.analysis.tumour_size import TumourSizeChanges, derive_tumour_size_changes
@@ -75,6 +76,7 @@ class TrialReport:
     flow: SubjectFlow
     tumour_size: TumourSizeChanges
     design: ConsistentDesigns | DesignProposal | None
+    interim: InterimAnalysis
     figures: tuple[ReportFigure, ...]
 
     def endpoint_rows(self) -> list[EndpointRow]:
@@ -92,12 +94,15 @@ class TrialReport:
             "censoring": self.analysis.censoring.to_dict(),
             "tumour_size": self.tumour_size.to_dict(),
             "design": self.design.to_dict() if self.design is not None else None,
+            "interim": self.interim.to_dict(),
         }
 
     def to_html(self) -> str:
         from jinja2 import Environment, PackageLoader, select_autoescape
 
-        env = Environment(loader=PackageLoader("trialdesk.analysis", "templates"), autoescape=select_autoescape())
+        # select_autoescape() keys on the last extension: "report.html.j2" needs "j2" listed
+        autoescape = select_autoescape(enabled_extensions=("html", "j2"))
+        env = Environment(loader=PackageLoader("trialdesk.analysis", "templates"), autoescape=autoescape)
         return env.get_template("report.html.j2").render(
             report=self,
             rows=self.endpoint_rows(),
@@ -137,6 +142,7 @@ def build_report(
     proportion_ci: ProportionCI = "exact",
     censoring: CensoringRules | None = None,
     design: ConsistentDesigns | DesignProposal | None = None,
+    reading: ResponseReading | None = None,
     figure_format: FigureFormat = "png",
 ) -> TrialReport:
     """Fit the analyses and draw the figures of the report.
@@ -146,7 +152,10 @@ def build_report(
        primary reading for a single-arm trial, RECIST 1.1 §4.6.1) and without.
     3. Subject flow (`count_subject_flow`), tumour-size changes from the lesion reads
        (`derive_tumour_size_changes`), coloured by the confirmed best response.
-    4. Figures: waterfall, spider, swimmer, Kaplan–Meier PFS, OS and DOR.
+    4. The interim decision of each two-stage design in `design`
+       (`derive_interim_analysis`), on the `reading` of the protocol's primary endpoint
+       (None: the confirmed reading, flagged as not settled by a protocol).
+    5. Figures: waterfall, spider, swimmer, Kaplan–Meier PFS, OS and DOR.
     """
     if figure_format not in ("png", "svg"):
         raise AnalysisError(f"figure format is {figure_format!r}", fix="use 'png' or 'svg'")
@@ -170,6 +179,7 @@ def build_report(
         flow=count_subject_flow(dataset, day),
         tumour_size=sizes,
         design=design,
+        interim=derive_interim_analysis(dataset, confirmed, unconfirmed, design, reading or response_reading(None)),
         figures=_figures(dataset, confirmed, sizes, figure_format),
     )
 
