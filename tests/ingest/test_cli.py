@@ -25,7 +25,7 @@ def test_import_writes_a_loadable_record_and_shows_the_report(tmp_path: Path) ->
 def test_import_json_carries_the_report() -> None:
     result = CliRunner().invoke(app, ["fhir", str(FHIR / "p01-unmapped-codes.fhir.json"), "--json"])
     data = json.loads(result.stdout[result.stdout.index("{") :])
-    assert data["report"]["counts"]["unmapped"] == 4
+    assert data["report"]["counts"]["unmapped"] == 3
 
 
 def test_malformed_bundle_exits_2_without_traceback() -> None:

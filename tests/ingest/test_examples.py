@@ -54,9 +54,13 @@ def test_other_units_are_converted(knowledge: Knowledge) -> None:
 def test_unmapped_codes_are_reported_by_resource(knowledge: Knowledge) -> None:
     report = import_fhir_file(FHIR / "p01-unmapped-codes.fhir.json", knowledge).report
     unmapped = {issue.resource: issue for issue in report.of_kind("unmapped")}
-    assert set(unmapped) == {"Observation/ferritin-1", "Observation/status-1", "Encounter/enc-1", "Observation/crp-1"}
+    assert set(unmapped) == {"Observation/ferritin-1", "Encounter/enc-1", "Observation/crp-1"}
     assert "2276-4" in unmapped["Observation/ferritin-1"].message
     assert unmapped["Observation/ferritin-1"].element == "Observation.code"
+    # the mCODE CancerDiseaseStatus (worsened, 2026-10-20) agrees with the progression the
+    # stated line records; with no evidence type, radiological progression stays unknown
+    (caution,) = [issue for issue in report.issues if issue.resource == "Observation/status-1"]
+    assert caution.kind == "caution"
 
 
 def test_screen_shows_the_report_as_warnings() -> None:

@@ -85,19 +85,39 @@ observations = st.one_of(
     st.builds(lambda v, d: {"code": "ecog", "value": v, "unit": "{score}", "date": d}, st.integers(0, 4), dates),
 )
 
+# what documented a progression: the evidence kinds (several travel as one sub-extension
+# each) and whether it was seen on imaging
+progression_evidence = st.one_of(
+    st.just({}),
+    st.builds(
+        lambda kinds: {
+            "progression_evidence": kinds,
+            **({"radiological_progression": True} if "imaging" in kinds else {}),
+        },
+        st.lists(
+            st.sampled_from(["imaging", "symptoms", "laboratory", "pathology"]), min_size=1, max_size=3, unique=True
+        ),
+    ),
+)
+
 therapies = st.builds(
-    lambda agents, first, days, ongoing, prog: {
+    lambda agents, first, days, ongoing, prog, evidence: {
         "agents": agents,
         "first_dose": first,
         "last_dose": date.fromordinal(first.toordinal() + days),
         "ongoing": ongoing,
-        **({"progressed": True, "progression_on": date.fromordinal(first.toordinal() + days + 30)} if prog else {}),
+        **(
+            {"progressed": True, "progression_on": date.fromordinal(first.toordinal() + days + 30), **evidence}
+            if prog
+            else {}
+        ),
     },
     st.lists(st.sampled_from(["cisplatin", "etoposide", "irinotecan", "XYZ-123"]), min_size=1, max_size=3, unique=True),
     dates,
     st.integers(0, 200),
     st.booleans(),
     st.booleans(),
+    progression_evidence,
 )
 
 medications = st.fixed_dictionaries(

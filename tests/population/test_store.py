@@ -16,7 +16,7 @@ import pytest
 from tests.population.test_differential import _reference_screenings
 from trialdesk.knowledge.base import Knowledge
 from trialdesk.population.facts import FactsError, export_parquet, load_duckdb, table_columns
-from trialdesk.population.store import open_facts
+from trialdesk.population.store import ADDED_COLUMNS, open_facts
 from trialdesk.population.synth import synthesize
 
 AS_OF = date(2026, 11, 20)
@@ -189,3 +189,24 @@ def test_a_file_that_is_not_a_table_is_refused(facts: Path, knowledge: Knowledge
     directory = _copy(facts, tmp_path)
     shutil.copy(directory / "history.parquet", directory / "conditions.parquet")
     _refused(directory, knowledge, "unknown table file(s) conditions.parquet")
+
+
+def test_an_optional_field_missing_from_older_facts_reads_as_empty(
+    facts: Path, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    """Facts written before `TherapyLine.progression_evidence` and `radiological_progression`
+    existed still open: both fields are optional and empty by default in the record model,
+    so a file without them reads as records without them would (NULL), and every other
+    column is read as before."""
+    directory = _copy(facts, tmp_path)
+    new_fields = list(ADDED_COLUMNS["therapies"])
+    assert new_fields == ["progression_evidence", "radiological_progression"]
+    _edit(directory, "therapies", lambda t: t.drop_columns(new_fields))
+    older = open_facts(directory, knowledge)
+    current = open_facts(facts, knowledge)
+    query = "SELECT * EXCLUDE ({}) FROM therapies ORDER BY patient_key, item_index"
+    kept = query.format(", ".join(new_fields))
+    assert older.execute(kept).fetchall() == current.execute(kept).fetchall()
+    stated = " OR ".join(f"{c} IS NOT NULL" for c in new_fields)
+    assert older.execute(f"SELECT count(*) FROM therapies WHERE {stated}").fetchall() == [(0,)]
+    assert older.execute("SELECT count(*) FROM therapies").fetchall()[0][0] > 0

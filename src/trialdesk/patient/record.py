@@ -122,6 +122,16 @@ class TherapyLine(Fact):
     best_response: Literal["CR", "PR", "SD", "PD", "NE"] | None = None
     progressed: bool | None = None
     progression_on: date | None = None
+    progression_evidence: (
+        tuple[Literal["imaging", "pathology", "laboratory", "physical_exam", "symptoms"], ...] | None
+    ) = Field(
+        default=None, description="what the progression was documented by (mCODE CancerDiseaseStatus evidence type)"
+    )
+    radiological_progression: bool | None = Field(
+        default=None,
+        description="progression documented on imaging; unknown (not false) when only clinical, laboratory or "
+        "pathological evidence is recorded",
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> TherapyLine:
@@ -129,6 +139,10 @@ class TherapyLine(Fact):
             raise ValueError("last_dose is before first_dose")
         if self.progression_on is not None and self.progressed is False:
             raise ValueError("progression_on is given but progressed is false")
+        if self.progressed is False and (self.progression_evidence or self.radiological_progression):
+            raise ValueError("progression evidence is given but progressed is false")
+        if self.radiological_progression is False and "imaging" in (self.progression_evidence or ()):
+            raise ValueError("progression_evidence names imaging but radiological_progression is false")
         return self
 
 

@@ -96,8 +96,32 @@ def _in_list(values: Iterable[str]) -> str:
     return "(" + ", ".join(_lit(v) for v in sorted(values)) + ")"
 
 
-def _scan(path: Path) -> str:
-    return f"read_parquet({_lit(path.as_posix())}, file_row_number = true)"
+def _scan(path: Path, filled: dict[str, str] | None = None) -> str:
+    scan = f"read_parquet({_lit(path.as_posix())}, file_row_number = true)"
+    if not filled:
+        return scan
+    nulls = ", ".join(f"CAST(NULL AS {sql_type}) AS {_q(name)}" for name, sql_type in filled.items())
+    return f"(SELECT *, {nulls} FROM {scan})"
+
+
+# Columns added to the schema after facts were written without them. A file may lack
+# one: it reads as NULL, as a record without the (optional, empty by default) field would,
+# so older facts still open. Any other missing column is refused: it is more likely a
+# mistake in the export than a field the source never had.
+ADDED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "therapies": ("progression_evidence", "radiological_progression"),
+}
+
+
+def _fillable(table: str, column: str) -> bool:
+    collection = _ITEM_TABLES.get(table)
+    field = ITEM_MODELS[collection].model_fields.get(column) if collection else None
+    return (
+        column in ADDED_COLUMNS.get(table, ())
+        and field is not None
+        and not field.is_required()
+        and field.default is None
+    )
 
 
 # -- what a record model permits, read from its annotations --------------------------------
@@ -449,12 +473,14 @@ def _accepts(expected: str, found: str) -> bool:
     return found == expected
 
 
-def _check_columns(con: duckdb.DuckDBPyConnection, path: Path, expected: dict[str, str]) -> None:
+def _check_columns(con: duckdb.DuckDBPyConnection, path: Path, expected: dict[str, str]) -> dict[str, str]:
+    """Check the file's columns; return the optional ones it lacks (read as NULL)."""
     found = {
         row[0]: row[1]
         for row in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(path.as_posix())})").fetchall()
     }
-    missing = [c for c in expected if c not in found]
+    filled = {c: t for c, t in expected.items() if c not in found and _fillable(path.stem, c)}
+    missing = [c for c in expected if c not in found and c not in filled]
     extra = [c for c in found if c not in expected]
     if missing or extra:
         parts = [
@@ -466,13 +492,14 @@ def _check_columns(con: duckdb.DuckDBPyConnection, path: Path, expected: dict[st
             fix=f"write exactly the columns {', '.join(expected)} (see trialdesk.population.store.disk_columns)",
         )
     for name, sql_type in expected.items():
-        if not _accepts(sql_type, found[name]):
+        if name not in filled and not _accepts(sql_type, found[name]):
             ((row,),) = con.execute(f"SELECT min({_ROW}) FROM {_scan(path)} WHERE {_q(name)} IS NOT NULL").fetchall()
             where = f"row {row + 1}, " if row is not None else ""
             raise FactsError(
                 f"{path.name}: {where}column {name}: type {found[name]}, expected {sql_type}",
                 fix=f"write column {name} as {sql_type}",
             )
+    return filled
 
 
 def _first_violation(con: duckdb.DuckDBPyConnection, path: Path, source: str, checks: list[_Check]) -> None:
@@ -614,8 +641,7 @@ def _open_table(
     path = directory / f"{table}.parquet"
     if not path.exists():
         return
-    _check_columns(con, path, columns)
-    scan = _scan(path)
+    scan = _scan(path, _check_columns(con, path, columns))
     patients = "LEFT JOIN patients p ON p.patient_id = r.patient_id"
     if table == "patients":
         _first_violation(con, path, f"{scan} r", _patient_checks())
@@ -667,7 +693,8 @@ def open_facts(
     """Load a facts directory into the canonical schema of a (new, in-memory unless given)
     DuckDB database, ready for the compiled SQL of `trialdesk.population.prescreen`.
 
-    1. Every `<table>.parquet` must be a table of `disk_columns()` with exactly its columns.
+    1. Every `<table>.parquet` must be a table of `disk_columns()` with exactly its columns
+       (one of `ADDED_COLUMNS` it lacks reads as empty).
     2. `patients` first: ids unique, as-of and first-dose dates present and in order.
     3. Every other table: each row's patient exists, its codes are known to the knowledge
        base, its values are permitted by the record model, no date is after the patient's

@@ -339,6 +339,9 @@ def therapies(c: Cohort, rng: np.random.Generator) -> pa.Table:
             ),
             "progressed": booleans(progressed),
             "progression_on": dates(progression, (progressed == 1) & (rng.random(m) < 0.9)),
+            # what documented the progression is not generated: not stated, as in most records
+            "progression_evidence": pa.nulls(m, pa.list_(pa.string())),
+            "radiological_progression": pa.nulls(m, pa.bool_()),
         }
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from trialdesk.errors import FhirError
@@ -43,6 +44,16 @@ class Item:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class Progression:
+    """A worsened mCODE CancerDiseaseStatus, to be placed on a therapy line once the lines
+    are known."""
+
+    resource: str
+    on: date
+    evidence: tuple[str, ...]  # kinds of evidence (fhir_terms.yaml disease_status_evidence)
+
+
 @dataclass
 class ImportContext:
     source: str
@@ -56,6 +67,7 @@ class ImportContext:
     attestations: list[Item] = field(default_factory=list)
     exposures: list[Exposure] = field(default_factory=list)
     ki67: list[tuple[str, str | None, Any]] = field(default_factory=list)  # resource, focus key, value
+    progressions: list[Progression] = field(default_factory=list)
     patient: dict[str, Any] = field(default_factory=dict)
     patient_keys: frozenset[str] = frozenset()
     reproductive: dict[str, Any] | None = None

@@ -26,6 +26,7 @@ from trialdesk.ingest.fhir import bundle as fhir_bundle
 from trialdesk.ingest.fhir.care import map_adverse_event, map_immunization, map_procedure, map_specimen
 from trialdesk.ingest.fhir.conditions import map_condition
 from trialdesk.ingest.fhir.context import SECTIONS, ImportContext, Item
+from trialdesk.ingest.fhir.disease_status import attach_progressions
 from trialdesk.ingest.fhir.elements import day, is_partial
 from trialdesk.ingest.fhir.lines import LineRule, group_lines
 from trialdesk.ingest.fhir.medications import map_medication_use, stated_therapy_lines
@@ -172,6 +173,7 @@ def _patient(resource: Any, label: str, ctx: ImportContext) -> None:
 def _assemble(ctx: ImportContext, rule: LineRule) -> Patient:
     _attach_ki67(ctx)
     ctx.items["therapies"] = stated_therapy_lines(ctx) + _inferred_lines(ctx, rule, numbered=not ctx.stated_lines)
+    attach_progressions(ctx)
     record: dict[str, Any] = dict(ctx.patient)
     if ctx.reproductive:
         record["reproductive"] = ctx.reproductive
@@ -243,7 +245,7 @@ def _inferred_lines(ctx: ImportContext, rule: LineRule, *, numbered: bool) -> li
             "inferred",
             ", ".join(line.resources),
             "therapy line",
-            f"{shown} grouped by date ({', '.join(line.agents)}; {line.first_dose or '?'} to {line.last_dose or '?'}): {line.reason}. Response and progression are not stated by the source",
+            f"{shown} grouped by date ({', '.join(line.agents)}; {line.first_dose or '?'} to {line.last_dose or '?'}): {line.reason}. Response and progression are not inferred from medications (a worsened mCODE CancerDiseaseStatus gives progression)",
         )
         items.append(Item(line.resources[0], None, data))
     return items

@@ -168,7 +168,10 @@ def _stated_line(
         if sub.url == "group":
             group = str(value)
         elif sub.url in TherapyLine.model_fields:
-            facts[sub.url] = value
+            if "tuple" in str(TherapyLine.model_fields[sub.url].annotation):
+                facts[sub.url] = [*facts.get(sub.url, ()), value]  # one sub-extension per element
+            else:
+                facts[sub.url] = value
         else:
             ctx.report("unmapped", label, "extension('therapy-line')", f"{sub.url!r} is not a therapy-line field")
     ctx.stated_lines[group].append((agent, start, end, ongoing, facts, label))

@@ -1,5 +1,6 @@
 """Observation -> labs, vital signs (the blood-pressure panel split into its components),
-ECOG, LVEF, Ki-67 (onto its diagnosis), attestations, reproductive status, lesions.
+ECOG, LVEF, Ki-67 (onto its diagnosis), attestations, reproductive status, lesions, and
+mCODE CancerDiseaseStatus (onto a therapy line's progression, disease_status.py).
 
 Units: a valueQuantity's UCUM code is the computable unit. It is mapped to a spelling that
 labs.yaml accepts (data/fhir_terms.yaml `ucum`, else the code as written); the display
@@ -14,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from trialdesk.ingest.fhir.context import ImportContext, Item
+from trialdesk.ingest.fhir.disease_status import is_disease_status, map_disease_status
 from trialdesk.ingest.fhir.elements import (
     apply_extras,
     code_in,
@@ -41,6 +43,8 @@ def map_observation(obs: Any, label: str, key: str | None, ctx: ImportContext) -
             return _reproductive(obs, label, ctx)
         if system == td_system("record") and code == "lesion":
             return _lesion(obs, label, key, ctx)
+    if is_disease_status(obs, ctx.index.terms):
+        return map_disease_status(obs, label, ctx)
     loinc = code_in(obs.code, LOINC)
     if loinc in ctx.index.terms.ki67_loinc:
         return _ki67(obs, label, ctx)

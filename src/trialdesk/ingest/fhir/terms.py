@@ -34,6 +34,9 @@ MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
 MCODE_PRIMARY = MCODE + "mcode-primary-cancer-condition"
 MCODE_SECONDARY = MCODE + "mcode-secondary-cancer-condition"
 MCODE_HISTOLOGY = MCODE + "mcode-histology-morphology-behavior"
+MCODE_DISEASE_STATUS = MCODE + "mcode-cancer-disease-status"
+# the evidence-type extension of a CancerDiseaseStatus: STU2 onwards, and STU1's name
+MCODE_EVIDENCE_TYPE = (MCODE + "mcode-cancer-disease-status-evidence-type", MCODE + "mcode-evidence-type")
 
 # trialdesk's own code systems and extensions, for what FHIR R4 and mCODE do not carry
 # (attestations, section review, line-level facts, record qualifiers). The base is a
@@ -60,9 +63,12 @@ class FhirTerms:
     procedures: Mapping[str, str]
     routes: Mapping[str, str]
     severity: Mapping[str, str]
+    disease_status: Mapping[str, str]
+    disease_status_evidence: Mapping[str, str]
     ki67_loinc: frozenset[str]
     bp_panel_loinc: frozenset[str]
     uln_labs: frozenset[str]
+    disease_status_loinc: frozenset[str]
 
 
 def load_fhir_terms(path: Path = DATA_FILE) -> FhirTerms:
@@ -86,9 +92,12 @@ def load_fhir_terms(path: Path = DATA_FILE) -> FhirTerms:
         procedures=table("procedures", "snomed"),
         routes=table("routes", "snomed"),
         severity=table("severity", "snomed"),
+        disease_status=table("disease_status", "snomed"),
+        disease_status_evidence=table("disease_status_evidence", "snomed"),
         ki67_loinc=codes("ki67_loinc"),
         bp_panel_loinc=codes("bp_panel_loinc"),
         uln_labs=codes("uln_labs"),
+        disease_status_loinc=codes("disease_status_loinc"),
     )
 
 
