@@ -59,6 +59,8 @@ from pydantic import BaseModel, ValidationError
 
 from trialdesk.analysis.dataset import TIME_POINT_CATEGORIES, Loc, TrialDataset, trial_dataset_from_data
 from trialdesk.errors import AnalysisError, validation_fix
+from trialdesk.recist.io import CSV_COLUMNS as RECIST_CSV_COLUMNS
+from trialdesk.recist.io import FALSE_CELLS, TRUE_CELLS
 from trialdesk.recist.record import LesionRecord, NewLesionRecord
 
 SUBJECT_COLUMNS = (
@@ -73,22 +75,16 @@ SUBJECT_COLUMNS = (
     "subsequent_therapy_date",
 )
 CSV_COLUMNS = (*SUBJECT_COLUMNS, "assessment_date", "response")
+# `trialdesk recist`'s CSV columns, keyed like the assessments (the start date is the
+# subject's first dose)
 LESION_CSV_COLUMNS = (
     "subject_id",
     "assessment_date",
-    "visit",
-    "lesion_id",
-    "site",
-    "kind",
-    "lymph_node",
-    "diameter_mm",
-    "status",
-    "equivocal",
+    *(c for c in RECIST_CSV_COLUMNS if c not in ("subject_id", "start_date", "date")),
 )
 _LESION_FIELDS = LESION_CSV_COLUMNS[3:]
 _REQUIRED = ("enrolment_date", "last_known_alive_date")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_TRUE, _FALSE = {"true", "yes", "y", "1"}, {"false", "no", "n", "0", ""}
 _REFERENCE = "trialdesk.analysis.dataset_io and examples/analysis/NCT07077564.lesions.csv"
 
 
@@ -305,8 +301,8 @@ def _valid(model: type[BaseModel], item: dict[str, Any], where: str) -> dict[str
 
 def _flag(row: dict[str, str], column: str, where: str) -> bool:
     text = row[column].lower()
-    if text in _TRUE | _FALSE:
-        return text in _TRUE
+    if text in TRUE_CELLS | FALSE_CELLS:
+        return text in TRUE_CELLS
     raise _error(where, column, f"{row[column]!r} is not true or false", "write true or false (empty = false)")
 
 

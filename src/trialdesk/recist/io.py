@@ -45,8 +45,9 @@ CSV_COLUMNS = (
     "status",
     "equivocal",
 )
-_TRUE = {"true", "yes", "y", "1"}
-_FALSE = {"false", "no", "n", "0", ""}
+# how a yes/no cell of a CSV export is spelt (an empty cell is no)
+TRUE_CELLS = frozenset({"true", "yes", "y", "1"})
+FALSE_CELLS = frozenset({"false", "no", "n", "0", ""})
 Loc = tuple[int | str, ...]
 
 
@@ -129,9 +130,9 @@ def _line_of(loc: Loc, lines: dict[Loc, int]) -> int | None:
 
 def _flag(value: str, column: str, line: int, source: str) -> bool:
     text = value.strip().lower()
-    if text in _TRUE:
+    if text in TRUE_CELLS:
         return True
-    if text in _FALSE:
+    if text in FALSE_CELLS:
         return False
     raise RecistError(f"{source} line {line}: {column} {value!r} is not true or false", fix="write true or false")
 
