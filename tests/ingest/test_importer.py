@@ -4,17 +4,22 @@ against their published meaning (LOINC, UCUM, CVX, ATC), cited at each test."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import AS_OF
 from tests.ingest.conftest import SUBJECT, bundle, lab, medication, quantity
 from trialdesk.errors import FhirError
 from trialdesk.ingest.fhir import import_fhir, import_fhir_file
 from trialdesk.ingest.fhir.terms import LIST_EMPTY_REASON, td_system
 from trialdesk.knowledge.base import Knowledge
+from trialdesk.patient.view import build_view
+from trialdesk.protocol.load import LoadedProtocol
+from trialdesk.screening.screen import Screener
 
 
 def test_patient_demographics(knowledge: Knowledge) -> None:
@@ -221,3 +226,31 @@ def test_subject_of_another_patient_is_refused(knowledge: Knowledge) -> None:
     other = lab("hb", "718-7", valueQuantity=quantity(118, "g/L"), subject={"reference": "Patient/p2"})
     with pytest.raises(FhirError, match="does not resolve"):
         import_fhir(bundle(other), knowledge)
+
+
+def test_a_medication_without_an_end_leaves_the_washout_unknown(
+    knowledge: Knowledge, protocols: dict[str, LoadedProtocol]
+) -> None:
+    """NCT07520357 excludes therapy within the shorter of 3 weeks and 5 half-lives before
+    the first dose. Cisplatin started on 2026-09-01 and completed, end not given: it may
+    have been given until last week, so the line's last dose is unknown (not its start)
+    and the screener asks for it. With the end stated, the last dose is read and only the
+    review of the therapies section is still needed."""
+
+    def washout(statement: dict[str, Any]) -> tuple[Any, ...]:
+        imported = import_fhir(bundle(statement), knowledge)
+        view = build_view(imported.patient, knowledge, AS_OF)
+        result = Screener(protocols["NCT07520357"], knowledge).screen(view, AS_OF, None)
+        criterion = next(c for c in result.criteria if c.id == "washout")
+        return imported.patient.therapies.items[0], imported.report, criterion
+
+    line, report, criterion = washout(medication("m1", "cisplatin", "2026-09-01"))
+    assert (line.first_dose, line.last_dose, line.ongoing) == (date(2026, 9, 1), None, False)
+    assert any("last dose of cisplatin is not known" in i.message for i in report.of_kind("caution"))
+    assert criterion.verdict == "unknown"
+    assert [n.key for n in criterion.needs] == ["record:$.therapies.items[0].last_dose"]
+
+    line, report, criterion = washout(medication("m1", "cisplatin", "2026-06-01", "2026-08-01"))
+    assert line.last_dose == date(2026, 8, 1)
+    assert not any("last dose" in i.message for i in report.of_kind("caution"))
+    assert [n.key for n in criterion.needs] == ["section:therapies"]

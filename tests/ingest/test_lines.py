@@ -62,3 +62,14 @@ def test_undated_exposure_is_a_line_of_its_own() -> None:
 def test_windows_are_parameters() -> None:
     pair = [exposure("capecitabine", 0, 120), exposure("temozolomide", 40, 120)]
     assert len(group_lines(pair, LineRule(regimen_window_days=42))) == 1
+
+
+def test_a_start_alone_does_not_give_the_last_dose() -> None:
+    # a completed exposure with a start and no end: when dosing stopped is not stated, so
+    # the line's last dose is unknown, even beside an exposure that states its end
+    (alone,) = group_lines([exposure("cisplatin", 0, None)])
+    assert alone.last_dose is None
+    (mixed,) = group_lines([exposure("cisplatin", 0, None), exposure("etoposide", 1, 63)])
+    assert mixed.last_dose is None
+    (stated,) = group_lines([exposure("cisplatin", 0, 60), exposure("etoposide", 1, 63)])
+    assert stated.last_dose == D0 + timedelta(days=63)

@@ -238,6 +238,14 @@ def _inferred_lines(ctx: ImportContext, rule: LineRule, *, numbered: bool) -> li
             data["first_dose"] = line.first_dose
         if line.last_dose is not None:
             data["last_dose"] = line.last_dose
+        elif not line.ongoing:
+            ctx.report(
+                "caution",
+                ", ".join(line.resources),
+                "therapy line",
+                f"the last dose of {', '.join(line.agents)} is not known: a medication gives no end date; "
+                "washout criteria stay unknown until it is recorded",
+            )
         if numbered and line.first_dose is not None:
             data["line"] = number
         shown = f"line {number}" if numbered else "a line"

@@ -58,7 +58,17 @@ class InferredLine:
 
 
 def _last(exposure: Exposure) -> date | None:
+    """The latest date known to be on treatment: enough to measure gaps between lines."""
     return exposure.end or exposure.start
+
+
+def last_dose(ends: list[date | None]) -> date | None:
+    """A line's last dose: the latest end, only when every exposure states its end (a
+    single administration ends the day it starts). A start alone does not say when dosing
+    stopped, and taking it as the last dose would count a washout from too early a day,
+    so the last dose is then not known."""
+    known = [end for end in ends if end is not None]
+    return max(known) if known and len(known) == len(ends) else None
 
 
 def group_lines(exposures: list[Exposure], rule: LineRule = LineRule()) -> list[InferredLine]:
@@ -117,11 +127,10 @@ def _why_new(line: list[Exposure], exposure: Exposure, rule: LineRule) -> str:
 
 def _line(exposures: list[Exposure], reason: str) -> InferredLine:
     starts = [e.start for e in exposures if e.start is not None]
-    ends = [d for e in exposures if (d := _last(e)) is not None]
     return InferredLine(
         agents=tuple(dict.fromkeys(e.agent for e in exposures)),
         first_dose=min(starts) if starts else None,
-        last_dose=max(ends) if ends else None,
+        last_dose=last_dose([e.end for e in exposures]),
         ongoing=any(e.ongoing for e in exposures),
         resources=tuple(e.resource for e in exposures),
         reason=reason,

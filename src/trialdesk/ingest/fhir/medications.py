@@ -27,7 +27,7 @@ from trialdesk.ingest.fhir.elements import (
     extension_value,
     period_days,
 )
-from trialdesk.ingest.fhir.lines import Exposure
+from trialdesk.ingest.fhir.lines import Exposure, last_dose
 from trialdesk.ingest.fhir.terms import ATC, RXNORM, SNOMED, TD_EXTENSION, td_system
 from trialdesk.knowledge.entries import Drug
 from trialdesk.patient.record import Medication, TherapyLine
@@ -183,7 +183,6 @@ def stated_therapy_lines(ctx: ImportContext) -> list[Item]:
     for group, members in ctx.stated_lines.items():
         agents = tuple(dict.fromkeys(m[0] for m in members))
         starts = [m[1] for m in members if m[1] is not None]
-        ends = [d for m in members if (d := m[2] or m[1]) is not None]
         facts: dict[str, Any] = {}
         for member in members:
             for name, value in member[4].items():
@@ -197,10 +196,18 @@ def stated_therapy_lines(ctx: ImportContext) -> list[Item]:
         data = {
             "agents": agents,
             "first_dose": min(starts) if starts else None,
-            "last_dose": max(ends) if ends else None,
+            "last_dose": last_dose([m[2] for m in members]),
         }
         data["ongoing"] = any(m[3] for m in members)
         data.update(facts)
+        if data["last_dose"] is None and not data["ongoing"]:
+            ctx.report(
+                "caution",
+                members[0][5],
+                "extension('therapy-line')",
+                f"the last dose of line {group!r} is not known: a medication gives no end date; "
+                "washout criteria stay unknown until it is recorded",
+            )
         items.append(Item(members[0][5], group, {k: v for k, v in data.items() if v is not None}))
     return items
 
