@@ -48,6 +48,11 @@ TD_RECORD_ID = TRIALDESK + "/NamingSystem/record-id"
 
 DATA_FILE = Path(__file__).parent / "data" / "fhir_terms.yaml"
 
+# What a SNOMED CT specimen type or collection method may map to: never `fresh_biopsy`,
+# which says the biopsy is for the trial. `tissue` says tissue, not how it was obtained.
+SPECIMEN_TYPE_WORDS = frozenset({"biopsy", "resection", "cytology"})
+SPECIMEN_TISSUE = "tissue"
+
 
 def td_system(name: str) -> str:
     """trialdesk's code system for `name` (lab, histology, site, section, attestation, ...)."""
@@ -65,6 +70,9 @@ class FhirTerms:
     severity: Mapping[str, str]
     disease_status: Mapping[str, str]
     disease_status_evidence: Mapping[str, str]
+    specimen_types: Mapping[str, str]  # SNOMED CT -> biopsy | resection | cytology | tissue
+    specimen_methods: Mapping[str, str]  # SNOMED CT -> biopsy | resection
+    ffpe_snomed: frozenset[str]
     ki67_loinc: frozenset[str]
     bp_panel_loinc: frozenset[str]
     uln_labs: frozenset[str]
@@ -86,6 +94,12 @@ def load_fhir_terms(path: Path = DATA_FILE) -> FhirTerms:
             raise KnowledgeError(f"{path.name}: {name} has no citations")
         return frozenset(str(c) for c in section.get("codes", ()))
 
+    def words(name: str, found: Mapping[str, str], allowed: frozenset[str]) -> Mapping[str, str]:
+        # `fresh_biopsy` is a biopsy planned or taken for the trial: no code says that
+        if wrong := sorted({v for v in found.values() if v not in allowed}):
+            raise KnowledgeError(f"{path.name}: {name} maps to {wrong}; allowed: {sorted(allowed)}")
+        return found
+
     return FhirTerms(
         ucum=table("ucum", "units"),
         results=table("results", "snomed"),
@@ -94,6 +108,11 @@ def load_fhir_terms(path: Path = DATA_FILE) -> FhirTerms:
         severity=table("severity", "snomed"),
         disease_status=table("disease_status", "snomed"),
         disease_status_evidence=table("disease_status_evidence", "snomed"),
+        specimen_types=words(
+            "specimen_types", table("specimen_types", "snomed"), SPECIMEN_TYPE_WORDS | {SPECIMEN_TISSUE}
+        ),
+        specimen_methods=words("specimen_methods", table("specimen_methods", "snomed"), SPECIMEN_TYPE_WORDS),
+        ffpe_snomed=codes("ffpe_snomed"),
         ki67_loinc=codes("ki67_loinc"),
         bp_panel_loinc=codes("bp_panel_loinc"),
         uln_labs=codes("uln_labs"),
