@@ -41,6 +41,11 @@ class ResponseReading:
     def name(self) -> ReadingName:
         return "confirmed" if self.confirmed else "unconfirmed"
 
+    @property
+    def other_name(self) -> ReadingName:
+        """The reading shown beside it."""
+        return "unconfirmed" if self.confirmed else "confirmed"
+
     def to_dict(self) -> dict[str, Any]:
         return {"reading": self.name, "reason": self.reason, "settled": self.settled}
 
@@ -158,7 +163,7 @@ class InterimAnalysis:
 
     @property
     def other_reading(self) -> ReadingName:
-        return "unconfirmed" if self.reading.confirmed else "confirmed"
+        return self.reading.other_name
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -288,14 +293,12 @@ def derive_interim_analysis(
         for fit in (confirmed, unconfirmed)
     }
     outcomes = {c: [_outcome(s, s.subject_id in ids) for s in counted] for c, ids in responders.items()}
-    own: ReadingName = reading.name
-    other: ReadingName = "unconfirmed" if reading.confirmed else "confirmed"
     designs = tuple(
         DesignInterim(
             label,
             simon,
-            decisive=_decide(simon, outcomes[reading.confirmed], own),
-            other=_decide(simon, outcomes[not reading.confirmed], other),
+            decisive=_decide(simon, outcomes[reading.confirmed], reading.name),
+            other=_decide(simon, outcomes[not reading.confirmed], reading.other_name),
         )
         for label, simon in stated_two_stage_designs(design)
     )

@@ -28,7 +28,7 @@ from trialdesk.ingest.fhir.conditions import map_condition
 from trialdesk.ingest.fhir.context import SECTIONS, ImportContext, Item
 from trialdesk.ingest.fhir.disease_status import attach_progressions
 from trialdesk.ingest.fhir.elements import day, is_partial
-from trialdesk.ingest.fhir.lines import LineRule, group_lines
+from trialdesk.ingest.fhir.lines import LAST_DOSE_UNKNOWN, LineRule, group_lines
 from trialdesk.ingest.fhir.medications import map_medication_use, stated_therapy_lines
 from trialdesk.ingest.fhir.observations import map_observation
 from trialdesk.ingest.fhir.sections import map_list
@@ -243,8 +243,7 @@ def _inferred_lines(ctx: ImportContext, rule: LineRule, *, numbered: bool) -> li
                 "caution",
                 ", ".join(line.resources),
                 "therapy line",
-                f"the last dose of {', '.join(line.agents)} is not known: a medication gives no end date; "
-                "washout criteria stay unknown until it is recorded",
+                f"the last dose of {', '.join(line.agents)} is not known: {LAST_DOSE_UNKNOWN}",
             )
         if numbered and line.first_dose is not None:
             data["line"] = number

@@ -62,6 +62,10 @@ def _last(exposure: Exposure) -> date | None:
     return exposure.end or exposure.start
 
 
+# why a line's last dose is left empty (reported for stated and inferred lines alike)
+LAST_DOSE_UNKNOWN = "a medication gives no end date; washout criteria stay unknown until it is recorded"
+
+
 def last_dose(ends: list[date | None]) -> date | None:
     """A line's last dose: the latest end, only when every exposure states its end (a
     single administration ends the day it starts). A start alone does not say when dosing

@@ -27,7 +27,7 @@ from trialdesk.ingest.fhir.elements import (
     extension_value,
     period_days,
 )
-from trialdesk.ingest.fhir.lines import Exposure, last_dose
+from trialdesk.ingest.fhir.lines import LAST_DOSE_UNKNOWN, Exposure, last_dose
 from trialdesk.ingest.fhir.terms import ATC, RXNORM, SNOMED, TD_EXTENSION, td_system
 from trialdesk.knowledge.entries import Drug
 from trialdesk.patient.record import Medication, TherapyLine
@@ -205,8 +205,7 @@ def stated_therapy_lines(ctx: ImportContext) -> list[Item]:
                 "caution",
                 members[0][5],
                 "extension('therapy-line')",
-                f"the last dose of line {group!r} is not known: a medication gives no end date; "
-                "washout criteria stay unknown until it is recorded",
+                f"the last dose of line {group!r} is not known: {LAST_DOSE_UNKNOWN}",
             )
         items.append(Item(members[0][5], group, {k: v for k, v in data.items() if v is not None}))
     return items
